@@ -1,0 +1,37 @@
+# The two commands a reader needs:
+#   make book   build the HTML book into _build/html
+#   make test   run every test (unit tests, doctests, every chapter through nbval, the browser test)
+# Both create .venv and install the pinned dependencies the first time.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test lint clean chapter
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml scripts/install_kernel.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python scripts/install_kernel.py
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all --warningiserror --keep-going .
+
+test: book
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf _build
+
+# Run one chapter through nbval: make chapter NAME=lstm_cell
+chapter: $(STAMP)
+	$(BIN)/pytest book -k "$(NAME)"
