@@ -19,5 +19,8 @@ def toc_entries() -> list[str]:
 
 
 def chapter_sources() -> list[Path]:
-    """The MyST-markdown source of every notebook chapter listed in ``_toc.yml``."""
-    return [ROOT / f"{entry}.md" for entry in toc_entries() if (ROOT / f"{entry}.md").exists()]
+    """The source of every notebook chapter in ``_toc.yml`` (pages with a jupytext header)."""
+    paths = [ROOT / f"{entry}.md" for entry in toc_entries()]
+    return [
+        path for path in paths if path.exists() and path.read_text().startswith("---\njupytext:")
+    ]

@@ -1,0 +1,287 @@
+"""Run a recurrent layer and explain every tensor it returns, with its twin in the other framework.
+
+:func:`describe` is the interactive companion of :func:`lstm_notes.expected_shapes`: it calls the
+layer, checks that the shapes match the prediction, and returns a table of name, shape, meaning
+and counterpart (Keras ``final_memory_state`` is PyTorch ``h_n[-1]``, and so on).
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from lstm_notes.shapes import KerasRnn, ShapeError, TorchRnn, layer_config, shapes_for_config
+
+__all__ = ["Description", "TensorInfo", "describe"]
+
+_TORCH_NAME = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}
+_KERAS_NAME = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}
+_MERGE = {
+    "sum": ("added", "{a} + {b}"),
+    "ave": ("averaged", "({a} + {b}) / 2"),
+    "mul": ("multiplied element-wise", "{a} * {b}"),
+    "concat": ("concatenated, forward first", "torch.cat([{a}, {b}], dim=-1)"),
+}
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One returned tensor: its name, shape, what it holds and its twin in the other framework."""
+
+    name: str
+    shape: tuple[int, ...]
+    meaning: str
+    counterpart: str
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a recurrent layer returned: a table that prints as text and renders as HTML.
+
+    Attributes
+    ----------
+    title
+        The layer and the input shape.
+    rows
+        One :class:`TensorInfo` per returned tensor, in the order the call returns them.
+    outputs
+        The returned tensors themselves, flattened in the same order; ``description["h_n"]``
+        gives one by name.
+    """
+
+    title: str
+    rows: tuple[TensorInfo, ...]
+    outputs: tuple[Any, ...]
+
+    def __getitem__(self, name: str) -> Any:
+        for row, tensor in zip(self.rows, self.outputs, strict=True):
+            if row.name == name:
+                return tensor
+        raise KeyError(f"no returned tensor named {name!r}; names: {[r.name for r in self.rows]}")
+
+    def _cells(self) -> list[tuple[str, str, str, str]]:
+        return [(r.name, str(r.shape), r.meaning, r.counterpart) for r in self.rows]
+
+    def __str__(self) -> str:
+        header = ("name", "shape", "meaning", "counterpart")
+        rows = [header, *self._cells()]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
+        lines.insert(1, "-" * len(max(lines, key=len)))
+        return "\n".join([self.title, *lines])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = "".join(f"<th>{h}</th>" for h in ("name", "shape", "meaning", "counterpart"))
+        body = "".join(
+            f"<tr><td><code>{esc(n)}</code></td><td><code>{esc(s)}</code></td>"
+            f"<td>{esc(m)}</td><td><code>{esc(c)}</code></td></tr>"
+            for n, s, m, c in self._cells()
+        )
+        return (
+            f"<div><p><b>{esc(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Meanings and counterparts
+# --------------------------------------------------------------------------------------------
+
+
+def _keras_single_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+    """Meaning and PyTorch twin of a tensor returned by a one-direction Keras layer."""
+    h_meaning = "hidden state h after the last time step"
+    if cfg.return_sequences:
+        h_meaning += " (= the last step of the output)"
+    return {
+        "whole_seq_output": ("hidden state h at every time step", "output"),
+        "final_output": (h_meaning, "h_n[-1] (= output[:, -1])"),
+        "final_memory_state": (h_meaning, "h_n[-1]"),
+        "final_carry_state": ("cell state c after the last time step", "c_n[-1]"),
+        "final_state": (h_meaning, "h_n[-1]"),
+    }[name]
+
+
+def _keras_bidirectional_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+    """Meaning and PyTorch twin of a tensor returned by a Keras ``Bidirectional`` layer."""
+    h = cfg.units
+    direction, _, base = name.partition("_")
+    if name in ("whole_seq_output", "final_output"):
+        verb, twin = _MERGE[cfg.merge_mode or "concat"]
+        if name == "whole_seq_output":
+            parts = f"output[..., :{h}]", f"output[..., {h}:]"
+            if cfg.merge_mode == "concat":
+                return f"forward and backward h at every time step, {verb}", "output"
+            return f"forward and backward h at every time step, {verb}", twin.format(
+                a=parts[0], b=parts[1]
+            )
+        twin = twin.format(a="h_n[-2]", b="h_n[-1]")
+        meaning = f"forward h after the last step and backward h after the first step, {verb}"
+        return meaning, twin + " (not output[:, -1])"
+    index, backward = ("-1", True) if direction == "backward" else ("-2", False)
+    which = "backward direction" if backward else "forward direction"
+    if base in ("whole_seq_output",):
+        cut = f"output[..., {h}:]" if backward else f"output[..., :{h}]"
+        return f"h of the {which} at every time step (in input order)", cut
+    if base == "final_output":
+        return f"final h of the {which}", f"h_n[{index}]"
+    if base == "final_carry_state":
+        return f"final cell state c of the {which}", f"c_n[{index}]"
+    return f"final hidden state h of the {which}", f"h_n[{index}]"
+
+
+def _keras_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+    if cfg.bidirectional:
+        return _keras_bidirectional_info(cfg, name)
+    return _keras_single_info(cfg, name)
+
+
+def _keras_twin(cfg: KerasRnn) -> str:
+    """The PyTorch module the counterparts of a Keras layer refer to."""
+    args = f"input_size, {cfg.units}, batch_first=True"
+    if cfg.bidirectional:
+        args += ", bidirectional=True"
+    return f"torch {_TORCH_NAME[cfg.kind]}({args})"
+
+
+def _torch_twin(cfg: TorchRnn) -> str:
+    """The Keras layer (or stack) the counterparts of a PyTorch module refer to."""
+    layer = f"{_KERAS_NAME[cfg.kind]}({cfg.hidden_size}, return_sequences=True, return_state=True)"
+    if cfg.bidirectional:
+        layer = f"Bidirectional({layer})"
+    if cfg.num_layers > 1:
+        return f"a stack of {cfg.num_layers} keras {layer}"
+    return f"keras {layer}"
+
+
+def _torch_info(cfg: TorchRnn, name: str, unbatched: bool) -> tuple[str, str]:
+    batch = "" if unbatched else "batch_size, "
+    order = "layers in order, forward then backward" if cfg.bidirectional else "one per layer"
+    if name == "output":
+        layout = f"({batch}seq_len, ·)" if cfg.batch_first else f"(seq_len, {batch}·)"
+        meaning = f"h of the last layer at every time step, layout {layout}"
+        if cfg.bidirectional:
+            meaning = "forward and backward " + meaning.replace("layout", "concatenated; layout")
+        if cfg.proj_size:
+            return (
+                meaning + f"; projected to proj_size={cfg.proj_size}",
+                "none: Keras has no proj_size",
+            )
+        if cfg.num_layers > 1:
+            return meaning, "whole_seq_output of the last layer"
+        if unbatched:
+            return meaning, "whole_seq_output[0] (Keras always has a batch axis)"
+        transpose = "" if cfg.batch_first else " (transposed: Keras is batch first)"
+        return meaning, "whole_seq_output" + transpose
+    kind = "h" if name == "h_n" else "cell state c"
+    meaning = f"{kind} after the last time step of each layer and direction ({order}), on axis 0"
+    if name == "h_n" and cfg.proj_size:
+        return meaning, "none: Keras has no proj_size"
+    state = "final_state"
+    if cfg.kind == "LSTM":
+        state = "final_memory_state" if name == "h_n" else "final_carry_state"
+    if cfg.num_layers == 1 and not cfg.bidirectional:
+        return meaning, f"{state}[0] is {name}[0]" if unbatched else f"{state} is {name}[0]"
+    if cfg.bidirectional:
+        return meaning, f"forward_{state}, backward_{state} of each layer, stacked"
+    return meaning, f"{state} of each layer, stacked"
+
+
+# --------------------------------------------------------------------------------------------
+# Running the layer
+# --------------------------------------------------------------------------------------------
+
+
+def _flatten(result: Any) -> list[Any]:
+    if isinstance(result, (list, tuple)):
+        return [t for item in result for t in _flatten(item)]
+    return [result]
+
+
+def _to_numpy(x: Any) -> Any:
+    import numpy as np
+
+    if hasattr(x, "detach"):
+        x = x.detach().cpu()
+    return np.asarray(x)
+
+
+def _run(layer: Any, cfg: KerasRnn | TorchRnn, x: Any) -> list[Any]:
+    if isinstance(cfg, KerasRnn):
+        return _flatten(layer(_to_numpy(x) if hasattr(x, "detach") else x))
+    import torch
+
+    dtype = next(layer.parameters()).dtype
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(_to_numpy(x), dtype=dtype)
+    with torch.no_grad(), warnings.catch_warnings():
+        # A performance notice, not a problem: oneDNN has no kernel for LSTM projections.
+        warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
+        return _flatten(layer(x))
+
+
+def describe(layer: Any, x: Any) -> Description:
+    """Run a recurrent layer on ``x`` and explain each tensor it returns.
+
+    Parameters
+    ----------
+    layer
+        A Keras ``LSTM``/``GRU``/``SimpleRNN``/``Bidirectional`` layer or a PyTorch
+        ``nn.LSTM``/``nn.GRU``/``nn.RNN`` module (the same layers as
+        :func:`lstm_notes.expected_shapes`).
+    x
+        The input: a NumPy array or a tensor of the layer's framework (a NumPy array is converted
+        to a torch tensor of the module's dtype). PyTorch runs under ``torch.no_grad()``.
+
+    Returns
+    -------
+    Description
+        A table with one row per returned tensor (name, shape, meaning, counterpart in the other
+        framework); it prints as plain text and renders as HTML in a notebook. The tensors are in
+        ``.outputs`` and by name: ``description["h_n"]``.
+
+    Raises
+    ------
+    TypeError
+        If the layer is not a supported recurrent layer.
+    ShapeError
+        If a returned shape differs from :func:`lstm_notes.expected_shapes` (a bug to report).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> table = describe(torch.nn.LSTM(3, 5, batch_first=True), np.zeros((2, 4, 3), "float32"))
+    >>> [(row.name, row.shape) for row in table.rows]
+    [('output', (2, 4, 5)), ('h_n', (1, 2, 5)), ('c_n', (1, 2, 5))]
+    >>> table.rows[1].counterpart
+    'final_memory_state is h_n[0]'
+    """
+    cfg = layer_config(layer)
+    input_shape = tuple(int(d) for d in x.shape)
+    expected = shapes_for_config(cfg, input_shape)
+    outputs = _run(layer, cfg, x)
+    actual = [tuple(int(d) for d in t.shape) for t in outputs]
+    if actual != [shape for _, shape in expected]:
+        raise ShapeError(
+            f"{cfg.framework} {cfg.title} returned shapes {actual} for input {input_shape}, but "
+            f"expected_shapes predicted {expected}; this is a bug in lstm_notes (please report it)"
+        )
+    if isinstance(cfg, KerasRnn):
+        infos = [_keras_info(cfg, name) for name, _ in expected]
+        twin = _keras_twin(cfg)
+    else:
+        infos = [_torch_info(cfg, name, len(input_shape) == 2) for name, _ in expected]
+        twin = _torch_twin(cfg)
+    rows = tuple(TensorInfo(n, s, *info) for (n, s), info in zip(expected, infos, strict=True))
+    title = (
+        f"{cfg.framework} {cfg.title} on input of shape {input_shape}; counterparts refer to {twin}"
+    )
+    return Description(title, rows, tuple(outputs))

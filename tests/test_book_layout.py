@@ -1,0 +1,46 @@
+"""The book's sources are consistent: the toc and the chapter files agree, and every chapter is a
+jupytext MyST notebook that uses one cell syntax."""
+
+import re
+
+import pytest
+
+from tests.book_layout import ROOT, toc_entries
+
+HEADER = re.compile(r"\A---\njupytext:\n(.*\n)*?kernelspec:\n(.*\n)*?---\n")
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)", re.MULTILINE)
+PAGES_WITHOUT_CODE = {"book/api"}
+
+
+def test_every_toc_entry_exists():
+    missing = [entry for entry in toc_entries() if not (ROOT / f"{entry}.md").exists()]
+    assert not missing, f"_toc.yml names files that do not exist: {missing}"
+
+
+def test_every_chapter_is_in_the_toc():
+    listed = set(toc_entries())
+    sources = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").glob("*.md")}
+    unlisted = sorted(sources - listed)
+    assert not unlisted, f"chapters missing from _toc.yml: {unlisted}"
+
+
+def test_no_notebook_json_in_the_sources():
+    committed = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").rglob("*.ipynb"))
+    assert not committed, f"chapters must be jupytext sources only, found: {committed}"
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in toc_entries() if e not in PAGES_WITHOUT_CODE], ids=lambda e: e
+)
+def test_chapter_is_a_myst_notebook_with_one_cell_syntax(entry):
+    text = (ROOT / f"{entry}.md").read_text()
+    assert HEADER.match(text), f"{entry}.md must start with the jupytext/kernelspec header"
+    assert "format_name: myst" in text.split("---")[1], f"{entry}.md must be a MyST notebook"
+    fence_kinds = {info for _, info in CODE_FENCE.findall(text) if info}
+    assert "{code-cell}" in fence_kinds, f"{entry}.md has no code cells"
+    for info in fence_kinds - {"{code-cell}"}:
+        assert not info.startswith("python") and not info.startswith("ipython"), (
+            f"{entry}.md mixes a plain ```{info} block with {{code-cell}} cells: "
+            "write executable code as {code-cell} ipython3"
+        )
+    assert not re.search(r"^# %%", text, re.MULTILINE), f"{entry}.md contains percent-format cells"
