@@ -98,44 +98,46 @@ class Description:
 
 def _keras_single_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     """Meaning and PyTorch twin of a tensor returned by a one-direction Keras layer."""
-    h_meaning = "hidden state h after the last time step"
+    last = "hidden state h after the last time step"
     if cfg.return_sequences:
-        h_meaning += " (= the last step of the output)"
+        last += " (= the last step of the output)"
     return {
         "whole_seq_output": ("hidden state h at every time step", "output"),
-        "final_output": (h_meaning, "h_n[-1] (= output[:, -1])"),
-        "final_memory_state": (h_meaning, "h_n[-1]"),
+        "final_output": (last + " (= output[:, -1] in PyTorch)", "h_n[-1]"),
+        "final_memory_state": (last, "h_n[-1]"),
         "final_carry_state": ("cell state c after the last time step", "c_n[-1]"),
-        "final_state": (h_meaning, "h_n[-1]"),
+        "final_state": (last, "h_n[-1]"),
     }[name]
+
+
+def _keras_merged_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+    """Meaning and PyTorch twin of the merged output of a Keras ``Bidirectional`` layer."""
+    verb, twin = _MERGE[cfg.merge_mode or "concat"]
+    if name == "whole_seq_output":
+        meaning = f"forward and backward h at every time step, {verb}"
+        if cfg.merge_mode == "concat":
+            return meaning, "output"
+        return meaning, twin.format(a=f"output[..., :{cfg.units}]", b=f"output[..., {cfg.units}:]")
+    meaning = (
+        f"forward h after the last step and backward h after the first step, {verb} "
+        "(in PyTorch this is not output[:, -1])"
+    )
+    return meaning, twin.format(a="h_n[-2]", b="h_n[-1]")
 
 
 def _keras_bidirectional_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     """Meaning and PyTorch twin of a tensor returned by a Keras ``Bidirectional`` layer."""
-    h = cfg.units
-    direction, _, base = name.partition("_")
     if name in ("whole_seq_output", "final_output"):
-        verb, twin = _MERGE[cfg.merge_mode or "concat"]
-        if name == "whole_seq_output":
-            parts = f"output[..., :{h}]", f"output[..., {h}:]"
-            if cfg.merge_mode == "concat":
-                return f"forward and backward h at every time step, {verb}", "output"
-            return f"forward and backward h at every time step, {verb}", twin.format(
-                a=parts[0], b=parts[1]
-            )
-        twin = twin.format(a="h_n[-2]", b="h_n[-1]")
-        meaning = f"forward h after the last step and backward h after the first step, {verb}"
-        return meaning, twin + " (not output[:, -1])"
-    index, backward = ("-1", True) if direction == "backward" else ("-2", False)
-    which = "backward direction" if backward else "forward direction"
-    if base in ("whole_seq_output",):
-        cut = f"output[..., {h}:]" if backward else f"output[..., :{h}]"
-        return f"h of the {which} at every time step (in input order)", cut
-    if base == "final_output":
-        return f"final h of the {which}", f"h_n[{index}]"
+        return _keras_merged_info(cfg, name)
+    direction, _, base = name.partition("_")
+    index = "-1" if direction == "backward" else "-2"
+    which = f"the {direction} direction"
+    if base == "whole_seq_output":
+        cut = f"[..., {cfg.units}:]" if direction == "backward" else f"[..., :{cfg.units}]"
+        return f"h of {which} at every time step (in input order)", "output" + cut
     if base == "final_carry_state":
-        return f"final cell state c of the {which}", f"c_n[{index}]"
-    return f"final hidden state h of the {which}", f"h_n[{index}]"
+        return f"cell state c of {which} after its last step", f"c_n[{index}]"
+    return f"hidden state h of {which} after its last step", f"h_n[{index}]"
 
 
 def _keras_info(cfg: KerasRnn, name: str) -> tuple[str, str]:

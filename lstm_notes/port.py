@@ -118,7 +118,7 @@ def _swap_gru_gates(kind: str, array: np.ndarray) -> np.ndarray:
     if kind != "GRU":
         return array
     first, second, third = np.split(array, 3, axis=-1)
-    return np.concatenate([second, first, third], axis=-1)
+    return np.concatenate([first, second, third], axis=-1)
 
 
 def _from_keras_weights(kind: str, weights: list[np.ndarray]) -> _Direction:

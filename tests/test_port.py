@@ -154,12 +154,20 @@ def assert_same_function(layers: list[Any], module: Any, cfg: Config) -> None:
     with tf.GradientTape() as tape:
         tape.watch(x_tf)
         keras_results = run_keras(layers, x_tf, cfg.kind)
-        keras_loss = sum(tf.reduce_sum(r * p) for r, p in zip(keras_results, _probes(cfg)))
+        keras_loss = sum(
+            tf.reduce_sum(r * p)
+            for r, p in zip(keras_results, _probes(cfg), strict=True)
+            if r is not None
+        )
     keras_grad = tape.gradient(keras_loss, x_tf)
 
     x_torch = torch.tensor(x, requires_grad=True)
     torch_results = run_torch(module, x_torch, cfg.kind)
-    torch_loss = sum((r * torch.from_numpy(p)).sum() for r, p in zip(torch_results, _probes(cfg)))
+    torch_loss = sum(
+        (r * torch.from_numpy(p)).sum()
+        for r, p in zip(torch_results, _probes(cfg), strict=True)
+        if r is not None
+    )
     torch_loss.backward()
 
     names = ["output", "h_n", "c_n"]
