@@ -12,17 +12,15 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml scripts/install_kernel.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python scripts/install_kernel.py
 	touch $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going .
 
-test: book
-	$(BIN)/ruff check .
+test: book lint
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -229,6 +229,7 @@ TORCH_GRID = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 @pytest.mark.parametrize(
     ("kind", "layers", "bidirectional", "batch_first", "unbatched", "proj"), TORCH_GRID
 )
