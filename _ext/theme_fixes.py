@@ -21,9 +21,9 @@ def _drop_duplicate_scripts(app: Sphinx, pagename: str, templatename, context, d
         if key not in seen:
             seen.add(key)
             unique.append(script)
-    context["script_files"] = unique
+    context["script_files"][:] = unique
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

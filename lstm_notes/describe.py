@@ -146,12 +146,17 @@ def _keras_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     return _keras_single_info(cfg, name)
 
 
-def _keras_twin(cfg: KerasRnn) -> str:
+def _keras_twin(cfg: KerasRnn, input_size: int) -> str:
     """The PyTorch module the counterparts of a Keras layer refer to."""
-    args = f"input_size, {cfg.units}, batch_first=True"
+    args = f"{input_size}, {cfg.units}, batch_first=True"
+    if not cfg.use_bias:
+        args += ", bias=False"
     if cfg.bidirectional:
         args += ", bidirectional=True"
-    return f"torch {_TORCH_NAME[cfg.kind]}({args})"
+    twin = f"torch {_TORCH_NAME[cfg.kind]}({args})"
+    if cfg.kind == "GRU" and not cfg.reset_after:
+        twin += " (which computes reset_after=True: this layer has no exact twin)"
+    return twin
 
 
 def _torch_twin(cfg: TorchRnn) -> str:
@@ -253,7 +258,9 @@ def describe(layer: Any, x: Any) -> Description:
     Raises
     ------
     TypeError
-        If the layer is not a supported recurrent layer.
+        If the layer is not a supported recurrent layer, or ``x`` has no ``.shape``.
+    ValueError
+        If ``x`` has the wrong rank or number of features for the layer.
     ShapeError
         If a returned shape differs from :func:`lstm_notes.expected_shapes` (a bug to report).
 
@@ -267,6 +274,8 @@ def describe(layer: Any, x: Any) -> Description:
     'final_memory_state is h_n[0]'
     """
     cfg = layer_config(layer)
+    if not hasattr(x, "shape"):
+        raise TypeError(f"x must be a NumPy array or a tensor, got {type(x).__name__}")
     input_shape = tuple(int(d) for d in x.shape)
     expected = shapes_for_config(cfg, input_shape)
     outputs = _run(layer, cfg, x)
@@ -278,7 +287,7 @@ def describe(layer: Any, x: Any) -> Description:
         )
     if isinstance(cfg, KerasRnn):
         infos = [_keras_info(cfg, name) for name, _ in expected]
-        twin = _keras_twin(cfg)
+        twin = _keras_twin(cfg, input_shape[-1])
     else:
         infos = [_torch_info(cfg, name, len(input_shape) == 2) for name, _ in expected]
         twin = _torch_twin(cfg)

@@ -6,6 +6,9 @@ thread counts, and whether a Keras LSTM built with default arguments would run o
 kernel on this machine. A framework that is missing, or fails to import, is reported as such: the
 doctor always finishes and exits with status 0.
 
+The cuDNN verdict applies the rules of :func:`lstm_notes.cudnn.keras_cudnn_report` to a default
+``keras.layers.LSTM`` and asks the Keras backend whether it sees a GPU.
+
 Frameworks are imported through an injectable ``importer`` (``importlib.import_module`` by
 default), so tests can simulate a machine without TensorFlow or PyTorch.
 """
@@ -27,18 +30,6 @@ __all__ = ["DoctorReport", "Section", "doctor", "main"]
 Importer = Callable[[str], ModuleType]
 NOT_INSTALLED = "not installed"
 CUDNN_SECTION = "Keras LSTM and cuDNN"
-
-# The cuDNN requirements listed in the docstring of ``keras.layers.LSTM`` (Keras 3), as the
-# argument defaults they need. Requirement 6 (right-padded masks) and 7 (eager outermost
-# context) concern calls, not constructor arguments.
-CUDNN_DEFAULTS = {
-    "activation": "tanh",
-    "recurrent_activation": "sigmoid",
-    "recurrent_dropout": 0.0,
-    "unroll": False,
-    "use_bias": True,
-    "use_cudnn": "auto",
-}
 
 
 @dataclass(frozen=True)
@@ -205,16 +196,16 @@ def _torch_section(importer: Importer) -> Section:
     return Section("PyTorch", _rows(queries))
 
 
-def _non_cudnn_defaults(keras: ModuleType) -> list[str]:
-    """Default arguments of ``keras.layers.LSTM`` that would rule out the cuDNN kernel."""
-    import inspect
+def _default_lstm_problems(keras: ModuleType) -> list[str]:
+    """What in a default ``keras.layers.LSTM`` rules out cuDNN, the device aside.
 
-    parameters = inspect.signature(keras.layers.LSTM).parameters
-    return [
-        f"{name}={parameters[name].default!r}"
-        for name, needed in CUDNN_DEFAULTS.items()
-        if name not in parameters or parameters[name].default != needed
-    ]
+    The rules are those of :func:`lstm_notes.cudnn.keras_cudnn_report`, asked "on a GPU".
+    """
+    from lstm_notes.cudnn import keras_cudnn_report
+
+    layer = keras.layers.LSTM(1)
+    report = keras_cudnn_report(layer, backend=keras.backend.backend(), gpu=True)
+    return [reason.problem for reason in report.layer_reasons]
 
 
 def _backend_gpu(backend: str, importer: Importer) -> bool:
@@ -230,13 +221,13 @@ def _backend_gpu(backend: str, importer: Importer) -> bool:
 
 
 def _cudnn_verdict(keras: ModuleType, importer: Importer) -> str:
-    blockers = _non_cudnn_defaults(keras)
-    if blockers:
-        return "no: default arguments changed: " + ", ".join(blockers)
+    problems = _default_lstm_problems(keras)
+    if problems:
+        return "no: the defaults rule it out: " + ", ".join(problems)
     backend = keras.backend.backend()
     if not _backend_gpu(backend, importer):
-        return f"no: the {backend} backend sees no GPU"
-    return f"yes: defaults meet the cuDNN requirements and the {backend} backend sees a GPU"
+        return f"no: the {backend} backend sees no GPU (on a GPU the defaults would use cuDNN)"
+    return f"yes: the defaults allow cuDNN and the {backend} backend sees a GPU"
 
 
 def _cudnn_section(importer: Importer) -> Section:

@@ -118,7 +118,7 @@ def _swap_gru_gates(kind: str, array: np.ndarray) -> np.ndarray:
     if kind != "GRU":
         return array
     first, second, third = np.split(array, 3, axis=-1)
-    return np.concatenate([first, second, third], axis=-1)
+    return np.concatenate([second, first, third], axis=-1)
 
 
 def _from_keras_weights(kind: str, weights: list[np.ndarray]) -> _Direction:
@@ -143,7 +143,7 @@ def _to_keras_weights(kind: str, direction: _Direction) -> list[np.ndarray]:
     if kind == "GRU":
         bias = np.stack([direction.bias_ih, direction.bias_hh])
     else:
-        bias = direction.bias_ih + direction.bias_hh
+        bias = direction.bias_ih
     return [kernel, recurrent_kernel, _swap_gru_gates(kind, bias)]
 
 

@@ -4,36 +4,31 @@ These functions compute exactly what ``keras.layers.LSTM/GRU/SimpleRNN`` and
 ``torch.nn.LSTM/GRU/RNN`` compute, with no framework involved, so that every equation in the book
 can be checked against both libraries. They favour clarity over speed and compute in float64.
 
-Weight layout (the Keras layout)
---------------------------------
-Every function takes the weights as Keras stores them (``layer.get_weights()``), with
-``k`` blocks of ``hidden_size`` columns side by side, one block per gate:
+**Weight layout.** Every function takes the weights as Keras stores them (``layer.get_weights()``):
+``kernel``, ``recurrent_kernel`` and ``bias``, each holding ``k`` blocks of ``hidden_size`` columns
+side by side, one block per gate.
 
-================  ===========================  ===============================  ==============
-cell              ``kernel``                   ``recurrent_kernel``             ``bias``
-================  ===========================  ===============================  ==============
-LSTM (k=4)        ``(input_size, 4*hidden)``   ``(hidden, 4*hidden)``           ``(4*hidden,)``
-GRU, reset_after  ``(input_size, 3*hidden)``   ``(hidden, 3*hidden)``           ``(2, 3*hidden)``
-GRU, reset_before ``(input_size, 3*hidden)``   ``(hidden, 3*hidden)``           ``(3*hidden,)``
-SimpleRNN (k=1)   ``(input_size, hidden)``     ``(hidden, hidden)``             ``(hidden,)``
-================  ===========================  ===============================  ==============
+* LSTM, ``k = 4``, blocks i, f, g, o (Keras calls g "c"): ``kernel (input_size, 4*hidden_size)``,
+  ``recurrent_kernel (hidden_size, 4*hidden_size)``, ``bias (4*hidden_size,)``.
+* GRU, ``k = 3``, blocks z, r, h: ``kernel (input_size, 3*hidden_size)``,
+  ``recurrent_kernel (hidden_size, 3*hidden_size)``, and ``bias (2, 3*hidden_size)`` with
+  ``reset_after=True`` (the Keras default; row 0 is the input bias, row 1 the recurrent bias) or
+  ``bias (3*hidden_size,)`` with ``reset_after=False``.
+* SimpleRNN, ``k = 1``: ``kernel (input_size, hidden_size)``,
+  ``recurrent_kernel (hidden_size, hidden_size)``, ``bias (hidden_size,)``.
 
-The blocks come in the order i, f, g, o for the LSTM (Keras calls g "c") and z, r, h for the GRU.
-For the GRU with ``reset_after=True`` (the Keras default) row 0 of ``bias`` is the input bias and
-row 1 the recurrent bias. ``bias=None`` stands for a layer built with ``use_bias=False``.
+``bias=None`` stands for a layer built with ``use_bias=False``.
 
-How PyTorch's layout maps onto it
----------------------------------
-PyTorch stores ``weight_ih_l0`` as ``(k*hidden, input_size)`` and ``weight_hh_l0`` as
-``(k*hidden, hidden)``, and keeps two bias vectors ``bias_ih_l0`` and ``bias_hh_l0``. So:
+**PyTorch's layout.** PyTorch stores ``weight_ih_l0`` as ``(k*hidden_size, input_size)`` and
+``weight_hh_l0`` as ``(k*hidden_size, hidden_size)``, and keeps two bias vectors, ``bias_ih_l0``
+and ``bias_hh_l0``. To use PyTorch weights here:
 
-* LSTM (PyTorch order i, f, g, o, the same as Keras): ``kernel = weight_ih.T``,
+* LSTM (PyTorch order i, f, g, o, the same as Keras) and RNN: ``kernel = weight_ih.T``,
   ``recurrent_kernel = weight_hh.T``, ``bias = bias_ih + bias_hh``.
-* RNN: the same as the LSTM with one block.
 * GRU (PyTorch order r, z, n): swap the first two blocks of every tensor to get z, r, n, then
-  transpose the weights and stack the biases, ``bias = [bias_ih, bias_hh]``, and use
-  ``reset_after=True``: PyTorch applies the reset gate after the recurrent matrix product. A Keras
-  GRU with ``reset_after=False`` has no PyTorch equivalent.
+  ``kernel = weight_ih.T``, ``recurrent_kernel = weight_hh.T``, ``bias = [bias_ih, bias_hh]``
+  (stacked), with ``reset_after=True``: PyTorch applies the reset gate after the recurrent matrix
+  product. A Keras GRU with ``reset_after=False`` has no PyTorch equivalent.
 
 Inputs are batch-first, ``x`` of shape ``(batch_size, seq_len, input_size)``, as in Keras and in
 PyTorch with ``batch_first=True``.

@@ -12,6 +12,7 @@ Neither imports TensorFlow or PyTorch unless the object it is given comes from t
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,12 @@ _INT = re.compile(r"[0-9]+\Z")
 
 
 class ShapeError(AssertionError):
-    """A tensor's shape does not match the expected spec."""
+    """A tensor's shape does not match the expected spec.
+
+    A subclass of ``AssertionError``, so a failed check reads (and is reported by pytest) like a
+    failed ``assert``. Its message shows the expected spec, the actual shape and the axis that
+    disagreed.
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,13 +70,28 @@ def _shape_of(x: Any) -> tuple[int | None, ...]:
     return tuple(None if d is None else int(d) for d in x.shape)
 
 
-def _check_known(known: dict[str, Any]) -> None:
-    for name, size in known.items():
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+def _as_size(value: Any) -> int | None:
+    """``value`` as a Python int if it is a non-negative integer (NumPy ints too), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        size = operator.index(value)
+    except TypeError:
+        return None
+    return size if size >= 0 else None
+
+
+def _check_known(known: dict[str, Any]) -> dict[str, int]:
+    checked = {}
+    for name, value in known.items():
+        size = _as_size(value)
+        if size is None:
             raise ValueError(
-                f"known size {name}={size!r} must be a non-negative int "
+                f"known size {name}={value!r} must be a non-negative int "
                 "(pass sizes such as batch=32, or the dict returned by a previous assert_shape)"
             )
+        checked[name] = size
+    return checked
 
 
 def _mismatch(spec: str, shape: tuple[int | None, ...], detail: str) -> ShapeError:
@@ -131,7 +152,7 @@ def assert_shape(x: Any, spec: str, **known: int) -> dict[str, int]:
     lstm_notes.shapes.ShapeError: expected shape 'batch hidden', got (4, 3): axis 1 'hidden' ...
     """
     tokens = _parse_spec(spec)
-    _check_known(known)
+    known = _check_known(known)
     shape = _shape_of(x)
     if len(shape) != len(tokens):
         raise _mismatch(spec, shape, f"rank is {len(shape)}, but the spec names {len(tokens)} axes")
@@ -335,12 +356,11 @@ Shapes = list[tuple[str, tuple[int, ...]]]
 
 def _check_input_shape(input_shape: Any, ranks: tuple[int, ...], layout: str) -> tuple[int, ...]:
     try:
-        shape = tuple(input_shape)
+        sizes = [_as_size(d) for d in input_shape]
     except TypeError:
-        shape = None
-    if shape is None or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    ):
+        sizes = [None]
+    shape = tuple(d for d in sizes if d is not None)
+    if len(shape) != len(sizes):
         raise ValueError(
             f"input_shape must be a tuple of non-negative ints such as {layout}, "
             f"got {input_shape!r}"

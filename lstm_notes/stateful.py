@@ -210,7 +210,9 @@ class StatefulRunner:
     ----------
     module : callable
         Anything called as ``output, state = module(x, state)`` with ``state=None`` meaning zeros:
-        ``nn.LSTM``, ``nn.GRU``, ``nn.RNN``, or your own ``nn.Module`` with that signature.
+        ``nn.LSTM``, ``nn.GRU``, ``nn.RNN``, or your own ``nn.Module`` with that signature. The
+        state is a tensor or a (nested) tuple of tensors laid out as PyTorch's recurrent layers
+        lay it out, ``(num_layers * num_directions, batch_size, hidden_size)``.
     batch_first : bool, optional
         Whether ``x`` is ``(batch, seq, ...)``. By default it is read from ``module.batch_first``,
         and taken as ``True`` when the module has no such attribute.
@@ -259,12 +261,12 @@ class StatefulRunner:
 
     def _check_batch_size(self, x: Any) -> None:
         """Raise StateBatchSizeError if ``x`` has a different batch size from the carried state."""
-        if self.state is None or x.dim() < 3:
-            return  # no state yet, or an unbatched input (PyTorch checks those itself)
         first = self.state
         while isinstance(first, (tuple, list)):
             first = first[0]
-        carried = first.shape[-2]  # h is (num_layers * num_directions, batch_size, hidden_size)
+        if first is None or first.dim() < 3:
+            return  # no state yet, or an unbatched one (PyTorch checks those itself)
+        carried = first.shape[1]  # h is (num_layers * num_directions, batch_size, hidden_size)
         given = x.shape[0] if self.batch_first else x.shape[1]
         if given != carried:
             raise StateBatchSizeError(

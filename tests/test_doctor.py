@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import inspect
 import json
 import platform
 import subprocess
@@ -13,7 +12,7 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from lstm_notes.doctor import CUDNN_SECTION, DoctorReport, Section, doctor, main
+from lstm_notes.doctor import CUDNN_SECTION, DoctorReport, Section, _backend_gpu, doctor, main
 
 SECTIONS = ["Python", "NumPy", "TensorFlow", "Keras", "PyTorch", CUDNN_SECTION]
 VERDICT = "default LSTM uses cuDNN"
@@ -47,31 +46,14 @@ def parse(text: str) -> dict[str, dict[str, str]]:
     return report
 
 
-def fake_keras(backend: str = "tensorflow", **changed_defaults: object) -> SimpleNamespace:
-    """A stand-in for ``keras`` whose LSTM has Keras 3's cuDNN-relevant defaults."""
-    defaults = {
-        "activation": "tanh",
-        "recurrent_activation": "sigmoid",
-        "use_bias": True,
-        "recurrent_dropout": 0.0,
-        "unroll": False,
-        "use_cudnn": "auto",
-        **changed_defaults,
-    }
-    parameters = [inspect.Parameter("units", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    parameters += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
-        for name, value in defaults.items()
-    ]
+def keras_with_lstm(lstm_class: type) -> SimpleNamespace:
+    """The real ``keras``, except that ``keras.layers.LSTM`` is ``lstm_class``."""
+    import keras
 
-    def lstm(*args: object, **kwargs: object) -> None:
-        """Stand-in constructor."""
-
-    lstm.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     return SimpleNamespace(
-        __version__="3.99.0",
-        layers=SimpleNamespace(LSTM=lstm),
-        backend=SimpleNamespace(backend=lambda: backend),
+        __version__=keras.__version__,
+        layers=SimpleNamespace(LSTM=lstm_class),
+        backend=keras.backend,
     )
 
 
@@ -175,20 +157,31 @@ def test_a_query_that_raises_becomes_unavailable() -> None:
 
 
 def test_cudnn_verdict_needs_a_gpu_visible_to_the_tensorflow_backend() -> None:
-    with_gpu = verdict(keras=fake_keras(), tensorflow=fake_tensorflow(gpus=1))
-    without_gpu = verdict(keras=fake_keras(), tensorflow=fake_tensorflow(gpus=0))
-    assert with_gpu.startswith("yes: ")
-    assert without_gpu == "no: the tensorflow backend sees no GPU"
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the book runs Keras on the TensorFlow backend")
+    with_gpu = verdict(keras=keras, tensorflow=fake_tensorflow(gpus=1))
+    without_gpu = verdict(keras=keras, tensorflow=fake_tensorflow(gpus=0))
+    assert with_gpu == "yes: the defaults allow cuDNN and the tensorflow backend sees a GPU"
+    assert without_gpu.startswith("no: the tensorflow backend sees no GPU")
 
 
 def test_cudnn_verdict_names_a_default_that_rules_cudnn_out() -> None:
-    changed = fake_keras(recurrent_dropout=0.1, unroll=True)
-    text = verdict(keras=changed, tensorflow=fake_tensorflow(gpus=1))
-    assert text == "no: default arguments changed: recurrent_dropout=0.1, unroll=True"
+    import keras
+
+    class DroppingLSTM(keras.layers.LSTM):
+        """An LSTM whose default recurrent_dropout is not 0."""
+
+        def __init__(self, units: int, **kwargs: object) -> None:
+            super().__init__(units, recurrent_dropout=0.25, **kwargs)
+
+    text = verdict(keras=keras_with_lstm(DroppingLSTM), tensorflow=fake_tensorflow(gpus=1))
+    assert text == "no: the defaults rule it out: recurrent_dropout=0.25"
 
 
 def test_cudnn_verdict_numpy_backend_never_uses_cudnn() -> None:
-    assert verdict(keras=fake_keras(backend="numpy")) == "no: the numpy backend sees no GPU"
+    assert _backend_gpu("numpy", importer_with()) is False
 
 
 def test_format_aligns_values_across_sections() -> None:

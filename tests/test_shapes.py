@@ -56,6 +56,14 @@ def test_assert_shape_accepts_every_tensor_type(x: object) -> None:
     assert assert_shape(x, "batch hidden") == {"batch": 3, "hidden": 5}
 
 
+def test_numpy_integers_are_accepted() -> None:
+    sizes = assert_shape(np.zeros((3, 5)), "batch hidden", batch=np.int64(3))
+    assert sizes == {"batch": 3, "hidden": 5}
+    assert type(sizes["batch"]) is int
+    shape = tuple(np.array([2, 5, 3]))  # NumPy ints, as from arithmetic on shapes
+    assert expected_shapes(keras.layers.GRU(4), shape) == [("final_output", (2, 4))]
+
+
 def test_repeated_name_must_agree() -> None:
     assert assert_shape(np.zeros((3, 3)), "h h") == {"h": 3}
     with pytest.raises(ShapeError, match=r"axis 1 'h' is 4, but h=3 was bound by axis 0"):

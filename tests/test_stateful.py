@@ -205,3 +205,29 @@ def test_detach_state_keeps_structure_and_values() -> None:
     assert not detached[1].requires_grad
     torch.testing.assert_close(detached[0][1], h.detach())
     assert detach_state(None) is None
+
+
+def test_runner_checks_token_id_inputs_of_a_whole_model() -> None:
+    torch.manual_seed(0)
+    embedding, lstm = torch.nn.Embedding(10, 3), _lstm()
+
+    def char_model(ids: torch.Tensor, state: object) -> tuple[torch.Tensor, object]:
+        return lstm(embedding(ids), state)  # ids are (batch_size, seq_len): two axes only
+
+    runner = StatefulRunner(char_model)
+    assert runner.batch_first is True  # a plain function has no batch_first: batch comes first
+    with torch.no_grad():
+        assert runner(torch.zeros(1, 5, dtype=torch.long)).shape == (1, 5, 4)
+        with pytest.raises(StateBatchSizeError, match="batch_size 2 but"):
+            runner(torch.zeros(2, 5, dtype=torch.long))
+
+
+def test_runner_leaves_unbatched_calls_to_pytorch() -> None:
+    lstm = torch.nn.LSTM(input_size=3, hidden_size=4)
+    runner = StatefulRunner(lstm)
+    with torch.no_grad():
+        first = runner(torch.randn(5, 3))  # unbatched: (seq_len, input_size), state (1, 4)
+        second = runner(torch.randn(2, 3))
+    assert runner.state[0].shape == (1, 4)
+    assert first.shape == (5, 4)
+    assert second.shape == (2, 4)
