@@ -78,11 +78,17 @@ def _format_section(section: Section, width: int) -> str:
 
 
 def _import(name: str, importer: Importer) -> ModuleType | str:
-    """The module, or a short reason why it cannot be used."""
+    """The module, or a short reason why it cannot be used.
+
+    "not installed" means the module itself is missing; a module that is present but cannot load
+    what it needs (keras without its backend, say) is "import failed", with the error.
+    """
     try:
         return importer(name)
-    except ImportError:
-        return NOT_INSTALLED
+    except ImportError as error:
+        if error.name in (None, name):
+            return NOT_INSTALLED
+        return f"import failed ({type(error).__name__}: {error})"
     except Exception as error:  # a broken install is reported, never raised
         return f"import failed ({type(error).__name__}: {error})"
 

@@ -143,7 +143,7 @@ def _to_keras_weights(kind: str, direction: _Direction) -> list[np.ndarray]:
     if kind == "GRU":
         bias = np.stack([direction.bias_ih, direction.bias_hh])
     else:
-        bias = direction.bias_ih
+        bias = direction.bias_ih + direction.bias_hh
     return [kernel, recurrent_kernel, _swap_gru_gates(kind, bias)]
 
 
@@ -160,7 +160,11 @@ def _is_keras(obj: object) -> bool:
 
 
 def _unsupported(obj: object) -> PortError:
-    return PortError(f"cannot port {type(obj).__name__}: supported are {_SUPPORTED}")
+    return PortError(
+        f"cannot port {type(obj).__name__}: supported are {_SUPPORTED}. Embedding and Dense/Linear "
+        "layers need no helper: an embedding table has the same layout in both frameworks, and a "
+        "Keras Dense kernel is the transpose of nn.Linear.weight"
+    )
 
 
 # ----------------------------------------------------------------------------- Keras side
@@ -426,7 +430,7 @@ def _write_torch(module: Any, read: list[_Layer]) -> None:
                 values = [direction.weight_ih, direction.weight_hh]
                 values += [direction.bias_ih, direction.bias_hh] if spec.bias else []
                 for name, value in zip(_param_names(index, d, spec.bias), values, strict=True):
-                    getattr(module, name).copy_(torch.from_numpy(np.ascontiguousarray(value)))
+                    getattr(module, name).copy_(torch.tensor(value))
 
 
 def _new_torch_module(read: list[_Layer]) -> torch.nn.Module:

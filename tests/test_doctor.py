@@ -134,6 +134,18 @@ def test_a_framework_that_fails_to_import_is_reported() -> None:
     assert report["NumPy"]["numpy"] == "import failed (RuntimeError: numpy is half-installed)"
 
 
+def test_a_missing_dependency_of_a_framework_is_not_called_not_installed() -> None:
+    def keras_without_backend(name: str) -> ModuleType:
+        if name == "keras":
+            raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
+        return importer_with()(name)
+
+    report = doctor(importer=keras_without_backend).as_dict()
+    expected = "import failed (ModuleNotFoundError: No module named 'tensorflow')"
+    assert report["Keras"] == {"keras": expected}
+    assert report["TensorFlow"] == {"tensorflow": "not installed"}
+
+
 def test_a_query_that_raises_becomes_unavailable() -> None:
     def cuda_raises() -> int:
         raise RuntimeError("driver too old")

@@ -25,6 +25,8 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 TOL = {"atol": 1e-5, "rtol": 1e-5}
+# Few examples (each builds real layers in both frameworks), the same ones on every run so that a CI
+# failure reproduces locally; no example database is written.
 PROPERTY = settings(
     max_examples=12,
     deadline=None,
@@ -338,6 +340,19 @@ def test_no_warning_for_a_plain_layer() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         torch_to_keras(keras_to_torch(layer))
+
+
+def test_copy_weights_within_one_framework() -> None:
+    cfg = Config("GRU", 3, 4, 2, True, True, "tanh", 2, 5, 7)
+    source, target = keras_stack(cfg), keras_stack(Config(**{**cfg.__dict__, "seed": 8}))
+    copy_weights(source, target)
+    for a, b in zip(source, target, strict=True):
+        for x, y in zip(a.get_weights(), b.get_weights(), strict=True):
+            np.testing.assert_array_equal(x, y)
+    module, other = torch_module(cfg), torch_module(Config(**{**cfg.__dict__, "seed": 8}))
+    copy_weights(module, other)
+    for (name, x), y in zip(module.named_parameters(), other.parameters(), strict=True):
+        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy(), err_msg=name)
 
 
 # ----------------------------------------------------------------------------- refusals

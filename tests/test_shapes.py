@@ -6,6 +6,7 @@ import itertools
 import random
 import subprocess
 import sys
+import warnings
 from types import SimpleNamespace
 
 import keras
@@ -13,6 +14,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstm_notes import ShapeError, assert_shape, expected_shapes
 
@@ -54,6 +57,61 @@ def test_assert_shape_binds_names_and_returns_sizes() -> None:
 )
 def test_assert_shape_accepts_every_tensor_type(x: object) -> None:
     assert assert_shape(x, "batch hidden") == {"batch": 3, "hidden": 5}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 6), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_assert_shape_property(sizes: list[int], data: st.DataObject) -> None:
+    """Binding a spec to its own shape succeeds; changing one axis fails at exactly that axis."""
+    names = [f"a{i}" for i in range(len(sizes))]
+    x = np.zeros(sizes)
+    assert assert_shape(x, " ".join(names)) == dict(zip(names, sizes, strict=True))
+    axis = data.draw(st.integers(0, len(sizes) - 1))
+    wrong = sizes[axis] + data.draw(st.integers(1, 3))
+    with pytest.raises(
+        ShapeError, match=rf"axis {axis} 'a{axis}' is {sizes[axis]}, but a{axis}={wrong}"
+    ):
+        assert_shape(x, " ".join(names), **{names[axis]: wrong})
+    fixed = [str(wrong) if i == axis else name for i, name in enumerate(names)]
+    with pytest.raises(ShapeError, match=rf"axis {axis} is {sizes[axis]}, but the spec fixes it"):
+        assert_shape(x, " ".join(fixed))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(TORCH_KINDS)),
+    sizes=st.tuples(*[st.integers(1, 4)] * 4),
+    layers=st.integers(1, 3),
+    bidirectional=st.booleans(),
+    batch_first=st.booleans(),
+    proj=st.integers(0, 2),
+)
+def test_torch_shapes_property(
+    kind: str,
+    sizes: tuple[int, int, int, int],
+    layers: int,
+    bidirectional: bool,
+    batch_first: bool,
+    proj: int,
+) -> None:
+    batch, seq_len, input_size, hidden = sizes
+    proj = proj if kind == "LSTM" and proj < hidden else 0
+    module = TORCH_KINDS[kind](
+        input_size,
+        hidden,
+        layers,
+        bidirectional=bidirectional,
+        batch_first=batch_first,
+        **({"proj_size": proj} if proj else {}),
+    )
+    shape = (batch, seq_len, input_size) if batch_first else (seq_len, batch, input_size)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # oneDNN's notice about LSTM projections
+        actual = _shapes(module(torch.randn(shape)))
+    assert [s for _, s in expected_shapes(module, shape)] == actual
 
 
 def test_numpy_integers_are_accepted() -> None:

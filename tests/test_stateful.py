@@ -45,6 +45,24 @@ def test_row_i_over_batches_is_one_contiguous_slice(
     assert num_steps - out.size < batch_size * seq_len
 
 
+@given(
+    num_steps=st.integers(2, 300),
+    batch_size=st.integers(1, 9),
+    seq_len=st.integers(1, 12),
+)
+def test_language_model_targets_follow_their_inputs_in_the_stream(
+    num_steps: int, batch_size: int, seq_len: int
+) -> None:
+    stream = np.arange(num_steps)
+    if num_steps < batch_size * seq_len + 1:
+        with pytest.raises(StreamLayoutError):
+            language_model_batches(stream, batch_size, seq_len)
+        return
+    inputs, targets = language_model_batches(stream, batch_size, seq_len)
+    np.testing.assert_array_equal(targets, inputs + 1)  # values are positions: next step is +1
+    np.testing.assert_array_equal(inputs, stateful_batches(stream[:-1], batch_size, seq_len))
+
+
 def test_small_layout_written_out() -> None:
     out = stateful_batches(np.arange(13), batch_size=2, seq_len=3)  # 13 = 2 * (2 * 3) + 1
     expected = [

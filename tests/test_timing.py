@@ -6,6 +6,7 @@ No assertion here compares two real durations, so the tests cannot flake on a bu
 from __future__ import annotations
 
 import json
+import sys
 
 import matplotlib
 import pytest
@@ -354,3 +355,52 @@ def test_matmul_peak_is_a_positive_rate_for_both_frameworks() -> None:
         matmul_peak(0)
     with pytest.raises(ValueError, match="framework must be"):
         matmul_peak(8, framework="jax")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark script (benchmarks/lstm_speed.py), on a tiny size
+# ---------------------------------------------------------------------------------------------
+
+
+def load_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "lstm_speed.py"
+    spec = importlib.util.spec_from_file_location("lstm_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_script_rows_on_a_tiny_size() -> None:
+    script = load_script()
+    size = {"batch_size": 2, "seq_len": 3, "input_size": 4, "hidden_size": 5}
+    rows, skipped = script.measure_size(size, peak=1e9, gpu=False, threads=1, repeats=1)
+    import tensorflow as tf
+
+    cudnn = "keras cudnn (tf.function)"
+    tf_gpu = bool(tf.config.list_logical_devices("GPU"))
+    impls = {r["impl"] for r in rows}
+    assert impls == {
+        "keras generic (tf.function)",
+        "keras default (eager)",
+        "keras default (tf.function)",
+        "torch nn.LSTM",
+        "torch LSTMCell loop",
+    } | ({cudnn} if tf_gpu else set())
+    assert [s["name"] for s in skipped] == ([] if tf_gpu else [cudnn])  # cuDNN needs a GPU
+    for pass_name in script.PASSES:
+        ratios = [r["ratio_to_fastest"] for r in rows if r["pass"] == pass_name]
+        assert min(ratios) == 1.0 and len(ratios) == len(impls)
+    backward = next(r for r in rows if r["pass"] == "forward+backward")
+    assert backward["flops"] == 3 * lstm_flops(**size)
+    assert all("unsynchronised_median_s" not in r for r in rows)  # a GPU-only column
+    json.dumps(rows)  # the rows go into the JSON result file as they are
+
+
+def test_benchmark_script_device_slug() -> None:
+    script = load_script()
+    assert script.slug("gpu (NVIDIA H100 80GB HBM3)") == "gpu-nvidia-h100-80gb-hbm3"
+    assert "gpu" not in script.slug("cpu (AMD EPYC)")
