@@ -204,7 +204,9 @@ class StatefulRunner:
 
     Each call passes the state left by the previous call in, keeps the new state (detached, so
     backpropagation is truncated at the chunk boundary) and returns only the output, like a
-    stateful Keras layer. :meth:`reset_state` starts again from zeros.
+    stateful Keras layer. :meth:`reset_state` starts again from zeros. The runner holds no
+    parameters of its own (it is not an ``nn.Module``): train, save and switch ``train()`` /
+    ``eval()`` on ``runner.module``.
 
     Parameters
     ----------
@@ -214,11 +216,18 @@ class StatefulRunner:
         state is a tensor or a (nested) tuple of tensors laid out as PyTorch's recurrent layers
         lay it out, ``(num_layers * num_directions, batch_size, hidden_size)``.
     batch_first : bool, optional
-        Whether ``x`` is ``(batch, seq, ...)``. By default it is read from ``module.batch_first``,
-        and taken as ``True`` when the module has no such attribute.
+        Whether ``x`` is ``(batch_size, seq_len, ...)`` rather than ``(seq_len, batch_size,
+        ...)``. By default it is read from ``module.batch_first``, and taken as ``True`` when the
+        module has no such attribute.
     detach : bool, default True
         Detach the carried state after each call (truncated backpropagation through time). Use
         ``False`` only if you call ``backward()`` once over several chunks yourself.
+
+    Raises
+    ------
+    StateBatchSizeError
+        When called with a batch size other than that of the carried state (row ``i`` of the
+        state can only continue row ``i`` of the data); call :meth:`reset_state` first.
 
     Examples
     --------

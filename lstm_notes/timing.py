@@ -399,7 +399,9 @@ def benchmark(
         ``num_threads`` (default: ``torch.get_num_threads()``). TensorFlow: must match the
         intra-op setting, which cannot change once TensorFlow has started.
     framework : {"auto", "torch", "tensorflow", "python"}
-        Timing path. ``"auto"`` looks at the type of the first warm-up call's result.
+        Timing path. ``"auto"`` looks at the type of the first warm-up call's result; name the
+        framework for a callable that returns no tensor (or nothing), so the GPU is still
+        synchronised.
     synchronize : bool
         ``False`` switches synchronisation off, to *demonstrate* what a naive timer reports on a
         GPU. Never use it for a real measurement.
@@ -616,7 +618,7 @@ class Comparison:
         return f"<table><tr>{head}</tr>{body}</table>"
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Horizontal bars of the median time per call (ms), with min-max whiskers.
+        """Horizontal bars of the median time per call (ms), with min-max whiskers and ratios.
 
         Parameters
         ----------
@@ -639,8 +641,8 @@ class Comparison:
         ax.invert_yaxis()
         ax.set_xlabel("median time per call (ms); whiskers: min to max")
         best = self.fastest.median * 1e3
-        for y, value in enumerate(medians):
-            ax.annotate(f" {value / best:.2f}x", (value, y), va="center", fontsize=8)
+        for y, m in enumerate(self.measurements):
+            ax.annotate(f" {m.median * 1e3 / best:.2f}x", (m.max * 1e3, y), va="center", fontsize=8)
         return ax
 
 

@@ -28,8 +28,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["book/intro.html"]
-CHAPTERS = ["book/intro"]
+PAGES = [f"{entry}.html" for entry in toc_entries()]
+CHAPTERS = [str(path.relative_to(ROOT).with_suffix("")) for path in chapter_sources()]
 
 
 @pytest.fixture(scope="module")

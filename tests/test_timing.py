@@ -10,6 +10,7 @@ import sys
 
 import matplotlib
 import pytest
+import tensorflow as tf
 import torch
 
 from lstm_notes.timing import (
@@ -129,8 +130,6 @@ def test_bad_arguments_are_rejected_with_a_message(options: dict, message: str) 
 
 
 def test_detect_framework_by_result_type() -> None:
-    import tensorflow as tf
-
     lstm_out = torch.nn.LSTM(3, 2)(torch.zeros(4, 1, 3))  # (output, (h, c))
     assert detect_framework(lstm_out) == "torch"
     assert detect_framework(tf.zeros(2)) == "tensorflow"
@@ -177,8 +176,6 @@ def test_torch_on_cpu_needs_no_synchronisation() -> None:
 
 
 def test_tensorflow_path_records_threads_and_device() -> None:
-    import tensorflow as tf
-
     f = tf.function(lambda x: tf.tanh(x) * 2.0)
     x = tf.ones((4, 4))
     m = benchmark(f, x, repeats=2, min_run_time=0.0)
@@ -191,8 +188,6 @@ def test_tensorflow_path_records_threads_and_device() -> None:
 
 
 def test_tensorflow_thread_count_cannot_change_after_start() -> None:
-    import tensorflow as tf
-
     tf.ones(1) + 1  # make sure the runtime has started
     current = tf.config.threading.get_intra_op_parallelism_threads() or cpu_count()
     with pytest.raises(BenchmarkError, match="cannot change after it has started"):
@@ -200,8 +195,6 @@ def test_tensorflow_thread_count_cannot_change_after_start() -> None:
 
 
 def test_tf_trace_happens_during_warmup() -> None:
-    import tensorflow as tf
-
     traces = []
 
     @tf.function
@@ -232,12 +225,10 @@ def test_torch_clock_synchronises_the_gpu(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.skipif(
-    not __import__("tensorflow").config.list_physical_devices("GPU"),
+    not tf.config.list_physical_devices("GPU"),
     reason="needs a GPU visible to TensorFlow (none found): checks sync_devices() is called",
 )
 def test_tensorflow_clock_synchronises_the_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tensorflow as tf
-
     calls = []
     real = tf.test.experimental.sync_devices
     monkeypatch.setattr(tf.test.experimental, "sync_devices", lambda: calls.append(1) or real())
@@ -378,8 +369,6 @@ def test_benchmark_script_rows_on_a_tiny_size() -> None:
     script = load_script()
     size = {"batch_size": 2, "seq_len": 3, "input_size": 4, "hidden_size": 5}
     rows, skipped = script.measure_size(size, peak=1e9, gpu=False, threads=1, repeats=1)
-    import tensorflow as tf
-
     cudnn = "keras cudnn (tf.function)"
     tf_gpu = bool(tf.config.list_logical_devices("GPU"))
     impls = {r["impl"] for r in rows}
