@@ -16,12 +16,13 @@ default), so tests can simulate a machine without TensorFlow or PyTorch.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import platform
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -286,13 +287,14 @@ def doctor(importer: Importer = importlib.import_module) -> DoctorReport:
 def main(argv: list[str] | None = None) -> int:
     """Print the environment report (``--json`` for machine-readable output); return 0.
 
-    TensorFlow's C++ start-up messages are quietened (``TF_CPP_MIN_LOG_LEVEL=2``) unless the
-    variable is already set.
+    The frameworks' native start-up logs (TensorFlow's absl lines, the CUDA driver probes) are
+    written straight to file descriptor 2 while the report is collected; they are discarded, so
+    the terminal shows the report alone. ``--native-logs`` keeps them.
 
     Examples
     --------
     >>> main(["--help"])  # doctest: +ELLIPSIS
-    usage: python -m lstm_notes [-h] [--json]
+    usage: python -m lstm_notes [-h] [--json] [--native-logs]
     ...
     0
     """
@@ -300,14 +302,33 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m lstm_notes", description="Report the frameworks, devices and threads."
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--native-logs", action="store_true", help="keep the frameworks' native start-up logs"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    report = doctor()
+    with contextlib.nullcontext() if args.native_logs else _native_stderr_discarded():
+        report = doctor()
     print(json.dumps(report.as_dict(), indent=2) if args.json else _banner() + report.format())
     return 0
+
+
+@contextlib.contextmanager
+def _native_stderr_discarded() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for the duration (Python's own stderr included)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _banner() -> str:

@@ -97,6 +97,14 @@ def test_cli_exits_zero_and_prints_every_section(
     assert report["Python"]["version"].startswith(platform.python_version())
 
 
+def test_cli_keeps_framework_start_up_logs_off_the_terminal(
+    full_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert full_run.stderr == "", (
+        f"the doctor should print only its report, got:\n{full_run.stderr}"
+    )
+
+
 def test_cli_versions_agree_with_installed_distributions(
     full_run: subprocess.CompletedProcess[str],
 ) -> None:
