@@ -17,7 +17,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml scripts/install_kernel
 	$(BIN)/python scripts/install_kernel.py
 	touch $(STAMP)
 
-book: $(STAMP)
+# Executed chapters are cached by their source; a change to the helpers they call must re-run them.
+HELPERS_STAMP := _build/.helpers-stamp
+$(HELPERS_STAMP): $(wildcard lstm_notes/*.py)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+book: $(STAMP) $(HELPERS_STAMP)
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going .
 
 test: book lint

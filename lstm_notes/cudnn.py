@@ -24,10 +24,13 @@ paths of their own with other rules (any mask disables them: ``backend/jax/rnn.p
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from lstm_notes._tables import html_table
 
 if TYPE_CHECKING:
     import keras
@@ -120,20 +123,14 @@ class CudnnReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        name = html.escape(f"{self.layer_class} {self.layer_name}")
         if self.eligible:
-            return f"<p><b>{self.layer_class} {self.layer_name}</b>: uses the cuDNN kernel.</p>"
-        rows = "".join(
-            f"<tr><td>{r.kind}</td><td>{r.where}</td><td>{_escape(r.problem)}</td>"
-            f"<td>{_escape(r.fix)}</td></tr>"
-            for r in self.reasons
+            return f"<p><b>{name}</b>: uses the cuDNN kernel.</p>"
+        return html_table(
+            ("kind", "where", "problem", "what to change"),
+            [(r.kind, r.where, r.problem, r.fix) for r in self.reasons],
+            caption=f"{self.layer_class} {self.layer_name}: not on cuDNN",
         )
-        head = "<tr><th>kind</th><th>where</th><th>problem</th><th>what to change</th></tr>"
-        caption = f"{self.layer_class} {self.layer_name}: not on cuDNN"
-        return f"<table><caption>{_escape(caption)}</caption>{head}{rows}</table>"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _activation_sets(backend: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:

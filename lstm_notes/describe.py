@@ -12,10 +12,12 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from lstm_notes._tables import html_table, text_table
 from lstm_notes.shapes import KerasRnn, ShapeError, TorchRnn, layer_config, shapes_for_config
 
 __all__ = ["Description", "TensorInfo", "describe"]
 
+_HEADER = ("name", "shape", "meaning", "counterpart")
 _TORCH_NAME = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}
 _KERAS_NAME = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}
 _MERGE = {
@@ -65,30 +67,14 @@ class Description:
         return [(r.name, str(r.shape), r.meaning, r.counterpart) for r in self.rows]
 
     def __str__(self) -> str:
-        header = ("name", "shape", "meaning", "counterpart")
-        rows = [header, *self._cells()]
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-        ]
-        lines.insert(1, "-" * len(max(lines, key=len)))
-        return "\n".join([self.title, *lines])
+        return f"{self.title}\n{text_table(_HEADER, self._cells())}"
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        head = "".join(f"<th>{h}</th>" for h in ("name", "shape", "meaning", "counterpart"))
-        body = "".join(
-            f"<tr><td><code>{esc(n)}</code></td><td><code>{esc(s)}</code></td>"
-            f"<td>{esc(m)}</td><td><code>{esc(c)}</code></td></tr>"
-            for n, s, m, c in self._cells()
-        )
-        return (
-            f"<div><p><b>{esc(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>"
-        )
+        table = html_table(_HEADER, self._cells(), code_columns=(0, 1, 3))
+        return f"<div><p><b>{html.escape(self.title)}</b></p>{table}</div>"
 
 
 # --------------------------------------------------------------------------------------------

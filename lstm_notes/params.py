@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lstm_notes._tables import html_table, text_table
 from lstm_notes.shapes import GATES, KerasRnn, TorchRnn, layer_config
 
 __all__ = ["ParamCount", "ParamCountError", "ParamTensor", "count_params"]
+
+_HEADER = ("tensor", "shape", "count", "formula")
 
 
 class ParamCountError(AssertionError):
@@ -69,38 +72,22 @@ class ParamCount:
     def _rows(self) -> list[tuple[str, str, str, str]]:
         return [(t.name, str(t.shape), f"{t.count:,}", t.formula) for t in self.tensors]
 
+    def _footer(self) -> tuple[str, str, str, str]:
+        return ("total", "", f"{self.total:,}", "")
+
     def __str__(self) -> str:
-        header = ("tensor", "shape", "count", "formula")
-        rows = self._rows()
-        total = ("total", "", f"{self.total:,}", "")
-        widths = [max(len(r[i]) for r in [header, *rows, total]) for i in range(4)]
-
-        def line(row: tuple[str, str, str, str]) -> str:
-            cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
-            cells += [row[2].rjust(widths[2]), row[3]]
-            return "  ".join(cells).rstrip()
-
-        rule = "-" * (sum(widths) + 6)
-        body = [line(header), rule, *map(line, rows), rule, line(total)]
-        return "\n".join([self.title, *body, f"note: {self.note}"])
+        table = text_table(_HEADER, self._rows(), align="llrl", footer=self._footer())
+        return f"{self.title}\n{table}\nnote: {self.note}"
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
+        table = html_table(
+            _HEADER, self._rows(), align="llrl", code_columns=(0, 1), footer=self._footer()
+        )
         esc = html.escape
-        head = "".join(f"<th>{h}</th>" for h in ("tensor", "shape", "count", "formula"))
-        body = "".join(
-            f"<tr><td><code>{esc(n)}</code></td><td><code>{esc(s)}</code></td>"
-            f"<td style='text-align:right'>{esc(c)}</td><td>{esc(f)}</td></tr>"
-            for n, s, c, f in self._rows()
-        )
-        total = f"<th style='text-align:right'>{self.total:,}</th>"
-        foot = f"<tr><th>total</th><td></td>{total}<td></td></tr>"
-        return (
-            f"<div><p><b>{esc(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}{foot}</tbody></table><p>{esc(self.note)}</p></div>"
-        )
+        return f"<div><p><b>{esc(self.title)}</b></p>{table}<p>{esc(self.note)}</p></div>"
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from lstm_notes._tables import html_table, text_table
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -43,6 +45,7 @@ __all__ = [
 
 Framework = Literal["auto", "torch", "tensorflow", "python"]
 _FRAMEWORKS = ("auto", "torch", "tensorflow", "python")
+_COMPARISON_HEADER = ("callable", "median", "IQR", "vs fastest")
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1, "simple_rnn": 1}
 
 
@@ -195,12 +198,7 @@ class Measurement:
             ("synchronisation", self.sync),
             ("versions", versions),
         ]
-        body = "".join(f"<tr><th>{k}</th><td>{_escape(v)}</td></tr>" for k, v in rows)
-        return f"<table><caption>{_escape(self.label)}</caption>{body}</table>"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return html_table(None, rows, caption=self.label, row_headers=True)
 
 
 def _quartiles(values: tuple[float, ...] | list[float]) -> tuple[float, float]:
@@ -600,22 +598,10 @@ class Comparison:
         ]
 
     def __str__(self) -> str:
-        header = ("callable", "median", "IQR", "vs fastest")
-        table = [header, *self.rows()]
-        widths = [max(len(row[i]) for row in table) for i in range(4)]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in table
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(_COMPARISON_HEADER, self.rows(), align="lrrr")
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("callable", "median", "IQR", "vs fastest"))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in self.rows()
-        )
-        return f"<table><tr>{head}</tr>{body}</table>"
+        return html_table(_COMPARISON_HEADER, self.rows(), align="lrrr")
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the median time per call (ms), with min-max whiskers and ratios.
