@@ -114,6 +114,25 @@ def test_page_loads_without_errors_and_every_image_shows(page, book_url, path):
     assert not broken, f"{path}: images that did not load: {broken}"
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_alt_text_and_a_caption(page, book_url, chapter):
+    page.goto(f"{book_url}/{chapter}.html", wait_until="domcontentloaded")
+    images = page.eval_on_selector_all(
+        "main img",
+        """imgs => imgs.map(i => ({
+            src: i.getAttribute("src"),
+            alt: (i.getAttribute("alt") || "").trim(),
+            caption: (i.closest("figure")?.querySelector("figcaption")?.innerText || "").trim(),
+        }))""",
+    )
+    for image in images:
+        alt, src = image["alt"], image["src"]
+        assert alt and not alt.endswith((".png", ".svg", ".jpg")), (
+            f"{chapter}: {src} has no alt text"
+        )
+        assert image["caption"], f"{chapter}: {src} ({alt[:40]}...) is not a captioned figure"
+
+
 def test_navigation_reaches_every_chapter(page, book_url):
     page.goto(f"{book_url}/index.html", wait_until="networkidle")
     assert page.url.endswith(PAGES[0]), "the front page should open the introduction"
