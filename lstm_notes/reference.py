@@ -36,6 +36,7 @@ PyTorch with ``batch_first=True``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -176,6 +177,17 @@ def _initial(name: str, state: np.ndarray | None, batch_size: int, hidden_size: 
 # ---------------------------------------------------------------------------------------------
 # LSTM
 # ---------------------------------------------------------------------------------------------
+
+
+def _unroll(
+    step: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``step(x_t, h) -> h`` along the time axis; return every ``h`` and the last one."""
+    outputs = np.empty((x.shape[0], x.shape[1], h.shape[1]))
+    for t in range(x.shape[1]):
+        h = step(x[:, t], h)
+        outputs[:, t] = h
+    return outputs, h
 
 
 def lstm_gates(
@@ -497,23 +509,16 @@ def gru_sequence(
     bias_rows = 2 if reset_after else 1
     kernel, recurrent_kernel, bias = _weights(kernel, recurrent_kernel, bias, 3, bias_rows)
     x = _sequence_input(x, kernel)
-    batch_size, seq_len, _ = x.shape
-    hidden_size = recurrent_kernel.shape[0]
-    h = _initial("h0", h0, batch_size, hidden_size)
-    outputs = np.empty((batch_size, seq_len, hidden_size))
-    for t in range(seq_len):
-        h = gru_step(
-            x[:, t],
-            h,
-            kernel,
-            recurrent_kernel,
-            bias,
-            reset_after=reset_after,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-        )
-        outputs[:, t] = h
-    return outputs, h
+    step = functools.partial(
+        gru_step,
+        kernel=kernel,
+        recurrent_kernel=recurrent_kernel,
+        bias=bias,
+        reset_after=reset_after,
+        activation=activation,
+        recurrent_activation=recurrent_activation,
+    )
+    return _unroll(step, x, _initial("h0", h0, x.shape[0], recurrent_kernel.shape[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,11 +618,7 @@ def rnn_sequence(
     """
     kernel, recurrent_kernel, bias = _weights(kernel, recurrent_kernel, bias, blocks=1)
     x = _sequence_input(x, kernel)
-    batch_size, seq_len, _ = x.shape
-    hidden_size = recurrent_kernel.shape[0]
-    h = _initial("h0", h0, batch_size, hidden_size)
-    outputs = np.empty((batch_size, seq_len, hidden_size))
-    for t in range(seq_len):
-        h = rnn_step(x[:, t], h, kernel, recurrent_kernel, bias, activation=activation)
-        outputs[:, t] = h
-    return outputs, h
+    step = functools.partial(
+        rnn_step, kernel=kernel, recurrent_kernel=recurrent_kernel, bias=bias, activation=activation
+    )
+    return _unroll(step, x, _initial("h0", h0, x.shape[0], recurrent_kernel.shape[0]))
