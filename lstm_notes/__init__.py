@@ -4,7 +4,9 @@ Importing this package is cheap: TensorFlow and PyTorch are imported only inside
 that need them, so the helpers work with either framework installed alone.
 """
 
+from lstm_notes.compare import max_abs_diff, to_numpy
 from lstm_notes.cudnn import keras_cudnn_report
+from lstm_notes.errors import LstmNotesError
 from lstm_notes.describe import describe
 from lstm_notes.masks import MaskError, lengths_from_mask, mask_from_lengths, pack
 from lstm_notes.params import count_params
@@ -23,6 +25,7 @@ from lstm_notes.timing import Measurement, benchmark, compare, lstm_flops, matmu
 __version__ = "0.1.0"
 
 __all__: list[str] = [
+    "LstmNotesError",
     "MaskError",
     "Measurement",
     "PortError",
@@ -45,8 +48,10 @@ __all__: list[str] = [
     "lengths_from_mask",
     "lstm_flops",
     "mask_from_lengths",
+    "max_abs_diff",
     "matmul_peak",
     "pack",
     "stateful_batches",
+    "to_numpy",
     "torch_to_keras",
 ]

@@ -1,0 +1,53 @@
+"""Compare tensors across frameworks: the one difference measure the book and its tests use.
+
+Porting is checked by running both frameworks on the same input and taking the largest absolute
+difference of the results. These two helpers accept a NumPy array, a PyTorch tensor, a
+TensorFlow/Keras tensor or a nested list, without importing a framework that is not in use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstm_notes.errors import ShapeError
+
+__all__ = ["max_abs_diff", "to_numpy"]
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """``x`` as a NumPy array: a PyTorch tensor is detached and moved to the CPU first.
+
+    >>> to_numpy([[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    module = type(x).__module__
+    if module.startswith("torch"):
+        return x.detach().cpu().numpy()
+    if module.startswith(("tensorflow", "keras", "jax", "jaxlib")) and hasattr(x, "numpy"):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def max_abs_diff(a: Any, b: Any) -> float:
+    """The largest absolute difference between two tensors of the same shape, from any framework.
+
+    Shapes must match exactly: broadcasting would hide a layout mistake, which is what a
+    cross-framework check is for.
+
+    >>> max_abs_diff([1.0, 2.0], [1.0, 2.5])
+    0.5
+    >>> max_abs_diff([1.0, 2.0], [[1.0, 2.0]])
+    Traceback (most recent call last):
+    ...
+    lstm_notes.errors.ShapeError: max_abs_diff needs two tensors of the same shape, got (2,) and (1, 2)
+    """
+    x, y = to_numpy(a), to_numpy(b)
+    if x.shape != y.shape:
+        raise ShapeError(
+            f"max_abs_diff needs two tensors of the same shape, got {x.shape} and {y.shape}"
+        )
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
