@@ -9,17 +9,20 @@ Sweeps a few sizes over six ways of running the same LSTM layer, forward and for
 - ``torch nn.LSTM``               one fused call (cuDNN on an NVIDIA GPU, oneDNN on a CPU)
 - ``torch LSTMCell loop``         a Python loop over ``nn.LSTMCell``, one step per iteration
 
-Every time comes from :func:`lstm_notes.benchmark` (warm-up, device synchronisation, median of
-repeated blocks). The table shows each median, its ratio to the fastest way at that size, and the
-rate as a fraction of a measured 2048 x 2048 matmul (:func:`lstm_notes.matmul_peak`). On a GPU it
-also shows what a naive, unsynchronised timer reports for the same call.
+Every time comes from :func:`lstm_notes.timing.benchmark` (warm-up, device synchronisation,
+median of repeated blocks). The table shows each median, its ratio to the fastest way at that
+size, and the rate as a fraction of a measured 2048 x 2048 matmul
+(:func:`lstm_notes.timing.matmul_peak`). On a GPU it also shows what a naive, unsynchronised timer
+reports for the same call. It also times a Keras LSTM's forward pass with ``unroll=True`` against
+``unroll=False`` at two sequence lengths (with the size of each traced graph and its trace time).
 
 The run ends with the two closing checks of the timing helper, measured side by side at batch 64,
 100 steps, input 128, hidden 256: the helper's median against ``torch.utils.benchmark`` on the
 same workload, and ``torch.nn.LSTM``'s forward rate as a fraction of the matmul peak.
 
-Results go to ``benchmarks/results/<device>-<date>.json`` with provenance (device, versions,
-threads, date, command). Usage::
+Results go to ``lstm_notes/data/lstm_speed-<device>-<date>.json`` (package data, so the speed
+chapter reads them from the installed package) with provenance (device, CPU model and flags,
+versions, threads, date, command, load). Usage::
 
     python benchmarks/lstm_speed.py            # the full sweep (a few minutes on 2 CPU cores)
     python benchmarks/lstm_speed.py --quick    # one small size, for a smoke test
@@ -28,11 +31,9 @@ threads, date, command). Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +42,8 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "lstm_notes" / "data"
+UNROLL_SEQ_LENS = (10, 100)
 REFERENCE = {"batch_size": 64, "seq_len": 100, "input_size": 128, "hidden_size": 256}
 FULL_SIZES = [
     {"batch_size": 32, "seq_len": 50, "input_size": 64, "hidden_size": 128},
@@ -98,7 +100,9 @@ def keras_cases(size: dict[str, int], gpu: bool) -> tuple[list[Case], list[dict[
     return cases, skipped
 
 
-def _keras_passes(layer: Any, x: Any, compiled: bool) -> tuple[Callable, Callable]:
+def _keras_passes(
+    layer: Any, x: Any, compiled: bool, jit_compile: bool = False
+) -> tuple[Callable, Callable]:
     import tensorflow as tf
 
     def forward() -> Any:
@@ -111,8 +115,140 @@ def _keras_passes(layer: Any, x: Any, compiled: bool) -> tuple[Callable, Callabl
         return tape.gradient(loss, [x, *layer.trainable_variables])
 
     if compiled:
-        return tf.function(forward), tf.function(train)
+        return tf.function(forward, jit_compile=jit_compile), tf.function(
+            train, jit_compile=jit_compile
+        )
     return forward, train
+
+
+def _torch_passes(module: Any, x: Any, autocast: bool = False) -> tuple[Callable, Callable]:
+    import torch
+
+    def forward() -> Any:
+        with torch.no_grad(), torch.autocast("cpu", torch.bfloat16, enabled=autocast):
+            return module(x)
+
+    def train() -> Any:
+        module.zero_grad(set_to_none=True)
+        x.grad = None
+        with torch.autocast("cpu", torch.bfloat16, enabled=autocast):
+            output = module(x)
+        output[0].float().sum().backward()
+        return x.grad
+
+    return forward, train
+
+
+def cell_loop_module(cell: Any) -> Any:
+    """A Python loop over ``nn.LSTMCell`` as an ``nn.Module``, so ``torch.compile`` can take it."""
+    import torch
+
+    class CellLoop(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cell = cell
+
+        def forward(self, x: Any) -> tuple[Any]:
+            state = None
+            outputs = []
+            for step in range(x.shape[1]):
+                state = self.cell(x[:, step], state)
+                outputs.append(state[0])
+            return (torch.stack(outputs, dim=1),)
+
+    return CellLoop()
+
+
+def recipe_rows(size: dict[str, int], repeats: int, with_compile: bool) -> dict[str, Any]:
+    """The speed chapter's recipes at one size, forward and forward+backward.
+
+    Each row's rate is given as a fraction of the matmul rate of the same framework in the same
+    precision. ``torch.compile`` of a cell loop is timed after its compilation, whose seconds
+    (first forward call, first forward+backward call) are recorded apart.
+    """
+    import copy
+
+    import keras
+    import tensorflow as tf
+    import torch
+
+    from lstm_notes.timing import benchmark, lstm_flops, matmul_peak
+
+    b, t, x_size, h = (size[k] for k in ("batch_size", "seq_len", "input_size", "hidden_size"))
+    keras.utils.set_random_seed(0)
+    torch.manual_seed(0)
+    xk = tf.random.stateless_normal((b, t, x_size), seed=(4, 5))
+    k32 = keras.layers.LSTM(h, return_sequences=True)
+    kbf = keras.layers.LSTM(h, return_sequences=True, dtype="mixed_bfloat16")
+    for layer in (k32, kbf):
+        layer(xk[:1])
+    kbf.set_weights(k32.get_weights())
+    xt = torch.randn(b, t, x_size, requires_grad=True)
+    xbf = xt.detach().to(torch.bfloat16).requires_grad_()
+    lstm = torch.nn.LSTM(x_size, h, batch_first=True)
+    recipes = {
+        "keras tf.function": ("tensorflow", "float32", _keras_passes(k32, xk, True)),
+        "keras tf.function(jit_compile=True)": (
+            "tensorflow",
+            "float32",
+            _keras_passes(k32, xk, True, jit_compile=True),
+        ),
+        "keras mixed_bfloat16": ("tensorflow", "bfloat16", _keras_passes(kbf, xk, True)),
+        "torch nn.LSTM": ("torch", "float32", _torch_passes(lstm, xt)),
+        "torch nn.LSTM bfloat16 cast": (
+            "torch",
+            "bfloat16",
+            _torch_passes(copy.deepcopy(lstm).to(torch.bfloat16), xbf),
+        ),
+        "torch nn.LSTM autocast bfloat16": ("torch", "bfloat16", _torch_passes(lstm, xt, True)),
+    }
+    compile_seconds: dict[str, Any] = {"skipped": "not asked for (--quick)"}
+    if with_compile:
+        compiled = torch.compile(cell_loop_module(torch.nn.LSTMCell(x_size, h)))
+        forward, train = _torch_passes(compiled, xt)
+        try:
+            compile_seconds = {}
+            for pass_name, fn in (("forward", forward), ("forward+backward", train)):
+                start = time.perf_counter()
+                fn()
+                compile_seconds[pass_name] = time.perf_counter() - start
+            recipes["torch.compile(LSTMCell loop)"] = ("torch", "float32", (forward, train))
+        except Exception as error:  # inductor needs a C++ compiler; record why it did not run
+            compile_seconds = {"skipped": f"{type(error).__name__}: {error}"[:300]}
+    n = 2048 if size["hidden_size"] >= 256 else 512
+    rates = {
+        (framework, dtype): matmul_peak(n, framework=framework, repeats=repeats, dtype=dtype)
+        for framework in ("torch", "tensorflow")
+        for dtype in ("float32", "bfloat16")
+    }
+    rows = []
+    for name, (framework, dtype, passes) in recipes.items():
+        for pass_name, fn in zip(PASSES, passes, strict=True):
+            flops = lstm_flops(**size, backward=pass_name != "forward")
+            m = benchmark(
+                fn,
+                label=f"{name} [{pass_name}]",
+                framework=framework,
+                repeats=repeats,
+                min_run_time=0.1,
+            )
+            rate = rates[framework, dtype]
+            rows.append(
+                {
+                    "recipe": name,
+                    "pass": pass_name,
+                    "precision": dtype,
+                    "fraction_of_matmul_same_precision": m.rate(flops) / rate,
+                    "measurement": m.as_dict(),
+                }
+            )
+            print(f"  {m.label:<50} {m.median * 1e3:9.2f} ms", flush=True)
+    return {
+        "size": size,
+        "matmul": {"n": n, "flops_per_s": {f"{f} {d}": r for (f, d), r in rates.items()}},
+        "torch_compile_seconds": compile_seconds,
+        "rows": rows,
+    }
 
 
 def torch_cases(size: dict[str, int], device: str) -> list[Case]:
@@ -169,7 +305,7 @@ def measure_size(
     size: dict[str, int], peak: float, gpu: bool, threads: int, repeats: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Every case at one size, both passes, as result rows."""
-    from lstm_notes import benchmark, lstm_flops
+    from lstm_notes.timing import benchmark, lstm_flops
 
     cases, skipped = keras_cases(size, gpu)
     cases += torch_cases(size, "cuda" if gpu else "cpu")
@@ -214,6 +350,55 @@ def measure_size(
     return rows, [{**s, "size": size} for s in skipped]
 
 
+def unroll_rows(seq_lens: tuple[int, ...], repeats: int) -> list[dict[str, Any]]:
+    """A Keras LSTM's forward pass in tf.function, unroll=False against unroll=True, same weights.
+
+    For each sequence length: the median time per call, the number of operations in the traced
+    graph, the time the trace took, and the largest output difference from the rolled layer.
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from lstm_notes.timing import benchmark
+
+    b, x_size, h = (REFERENCE[k] for k in ("batch_size", "input_size", "hidden_size"))
+    keras.utils.set_random_seed(0)
+    layers = {u: keras.layers.LSTM(h, return_sequences=True, unroll=u) for u in (False, True)}
+    rows = []
+    for t in seq_lens:
+        x = tf.random.stateless_normal((b, t, x_size), seed=(3, t))
+        outputs = {}
+        for unroll, layer in layers.items():
+            layer(x[:1, :1])  # build the weights
+            if unroll:
+                layer.set_weights(layers[False].get_weights())
+            forward = tf.function(lambda x=x, layer=layer: layer(x))
+            start = time.perf_counter()
+            graph = forward.get_concrete_function().graph
+            trace_s = time.perf_counter() - start
+            outputs[unroll] = forward().numpy()
+            m = benchmark(
+                forward, label=f"unroll={unroll}, seq_len={t}", repeats=repeats, min_run_time=0.1
+            )
+            rows.append(
+                {
+                    "seq_len": t,
+                    "unroll": unroll,
+                    "graph_operations": len(graph.get_operations()),
+                    "trace_s": trace_s,
+                    "max_abs_diff_vs_rolled": float(np.abs(outputs[unroll] - outputs[False]).max()),
+                    "measurement": m.as_dict(),
+                }
+            )
+            print(
+                f"  keras LSTM forward, unroll={unroll!s:<5} seq_len={t:<4} "
+                f"{m.median * 1e3:9.2f} ms",
+                flush=True,
+            )
+    return rows
+
+
 def closing_targets(gpu: bool, threads: int, rounds: int = 3) -> dict[str, Any]:
     """The helper against torch.utils.benchmark, and nn.LSTM as a fraction of the matmul peak.
 
@@ -225,7 +410,7 @@ def closing_targets(gpu: bool, threads: int, rounds: int = 3) -> dict[str, Any]:
 
     from torch.utils import benchmark as tb
 
-    from lstm_notes import benchmark, lstm_flops, matmul_peak
+    from lstm_notes.timing import benchmark, lstm_flops, matmul_peak
 
     case = torch_cases(REFERENCE, "cuda" if gpu else "cpu")[0]
     timer = tb.Timer(stmt="fn()", globals={"fn": case.forward}, num_threads=threads)
@@ -265,9 +450,9 @@ def closing_targets(gpu: bool, threads: int, rounds: int = 3) -> dict[str, Any]:
 def device_description(gpu: bool) -> str:
     import torch
 
-    from lstm_notes.timing import _cpu_name
+    from lstm_notes.environment import cpu_name
 
-    return f"gpu ({torch.cuda.get_device_name(0)})" if gpu else f"cpu ({_cpu_name()})"
+    return f"gpu ({torch.cuda.get_device_name(0)})" if gpu else f"cpu ({cpu_name()})"
 
 
 def slug(text: str) -> str:
@@ -304,12 +489,10 @@ def main(argv: list[str] | None = None) -> Path:
 
     if args.threads:  # TensorFlow takes its thread count once, before it starts
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    import keras
-    import numpy as np
     import torch
 
-    from lstm_notes import matmul_peak
-    from lstm_notes.timing import cpu_count, library_versions
+    from lstm_notes.environment import cpu_count, provenance
+    from lstm_notes.timing import matmul_peak
 
     threads = args.threads or torch.get_num_threads()
     gpu = torch.cuda.is_available() and bool(tf.config.list_logical_devices("GPU"))
@@ -332,6 +515,10 @@ def main(argv: list[str] | None = None) -> Path:
         size_rows, size_skipped = measure_size(size, peak, gpu, threads, repeats)
         rows += size_rows
         skipped += size_skipped
+    unroll = unroll_rows(UNROLL_SEQ_LENS[:1] if args.quick else UNROLL_SEQ_LENS, args.repeats or 5)
+    recipes = recipe_rows(
+        QUICK_SIZES[0] if args.quick else REFERENCE, args.repeats or 5, not args.quick
+    )
     targets = closing_targets(gpu, threads)
     print_table(rows, gpu)
     print(f"\nclosing checks at {REFERENCE} (medians of {len(targets['rounds'])} rounds)")
@@ -347,37 +534,32 @@ def main(argv: list[str] | None = None) -> Path:
     )
 
     device = device_description(gpu)
-    now = dt.datetime.now(dt.timezone.utc)
     record = {
         "schema": 1,
-        "provenance": {
-            "device": device,
-            "gpu": gpu,
-            "date_utc": now.isoformat(timespec="seconds"),
-            "command": " ".join(["python", *sys.argv]),
-            "quick": args.quick,
-            "cpu_cores_available": cpu_count(),
-            "threads": {
+        "provenance": provenance(
+            load_before,
+            device=device,
+            gpu=gpu,
+            quick=args.quick,
+            threads={
                 "torch": threads,
                 "tensorflow_intra_op": tf.config.threading.get_intra_op_parallelism_threads()
                 or cpu_count(),
             },
-            "versions": {**library_versions(), "keras": keras.__version__, "numpy": np.__version__},
-            "run_seconds": round(time.perf_counter() - started, 1),
-            "load_average_1_5_15_min": {
-                "start": [round(x, 2) for x in load_before],
-                "end": [round(x, 2) for x in os.getloadavg()],
-            },
-        },
+            run_seconds=round(time.perf_counter() - started, 1),
+        ),
         "matmul_peak": {"n": 2048, "dtype": "float32", "flops_per_s": peaks, "used": peak},
         "flops_convention": "lstm_flops: 8*h*(x+h) per sample and step forward; "
         "forward+backward = 3 x forward",
         "results": rows,
         "skipped": skipped,
+        "unroll": unroll,
+        "recipes": recipes,
         "targets": targets,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    name = f"{slug(device)}-{now:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+    day = record["provenance"]["date_utc"][:10]
+    name = f"lstm_speed-{slug(device)}-{day}{'-quick' if args.quick else ''}.json"
     path = args.out / name
     path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"\nwrote {path}")

@@ -1,8 +1,11 @@
-"""``python -m lstm_notes``: print the environment report of :mod:`lstm_notes.doctor`."""
+"""``python -m lstm_notes``: the environment report; ``python -m lstm_notes port``: port a model.
+
+See :mod:`lstm_notes.cli`.
+"""
 
 import sys
 
-from lstm_notes.doctor import main
+from lstm_notes.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

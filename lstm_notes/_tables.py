@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 from collections.abc import Collection, Sequence
 
+from lstm_notes.errors import LstmNotesError
+
 __all__ = ["TableError", "html_table", "text_table"]
 
 Row = Sequence[object]
 
 
-class TableError(ValueError):
+class TableError(LstmNotesError, ValueError):
     """Raised when a row does not fit the header or an alignment is not ``"l"`` or ``"r"``."""
 
 
@@ -123,7 +125,7 @@ def html_table(
     Raises
     ------
     TableError
-        If a row (or the footer) has the wrong number of cells, or ``align`` is malformed.
+        As for :func:`text_table`.
 
     Examples
     --------

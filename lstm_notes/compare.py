@@ -11,23 +11,53 @@ from typing import Any
 
 import numpy as np
 
+from lstm_notes._frameworks import framework_of
+from lstm_notes._validate import array
 from lstm_notes.errors import ShapeError
 
-__all__ = ["max_abs_diff", "to_numpy"]
+__all__ = ["as_numpy", "flatten", "max_abs_diff", "to_numpy"]
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    """``x`` as it comes out of NumPy, unchecked (the conversion behind :func:`to_numpy`)."""
+    framework = framework_of(x)
+    if framework == "torch" and hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    if framework in ("tensorflow", "keras", "jax") and hasattr(x, "numpy"):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
 
 
 def to_numpy(x: Any) -> np.ndarray:
     """``x`` as a NumPy array: a PyTorch tensor is detached and moved to the CPU first.
 
+    Parameters
+    ----------
+    x
+        A NumPy array, a PyTorch, TensorFlow or Keras tensor, or a (nested) list of numbers.
+
+    Raises
+    ------
+    ArgumentError
+        For anything that is not numbers: ``None``, strings, ragged lists, objects.
+
+    Examples
+    --------
     >>> to_numpy([[1, 2], [3, 4]]).shape
     (2, 2)
     """
-    module = type(x).__module__
-    if module.startswith("torch"):
-        return x.detach().cpu().numpy()
-    if module.startswith(("tensorflow", "keras", "jax", "jaxlib")) and hasattr(x, "numpy"):
-        return np.asarray(x.numpy())
-    return np.asarray(x)
+    return array(x, "to_numpy's argument")
+
+
+def flatten(result: Any) -> list[Any]:
+    """The tensors of a nested result (tuples and lists, as recurrent layers return), in order.
+
+    >>> flatten((1, (2, 3), [4]))
+    [1, 2, 3, 4]
+    """
+    if isinstance(result, (list, tuple)):
+        return [tensor for item in result for tensor in flatten(item)]
+    return [result]
 
 
 def max_abs_diff(a: Any, b: Any) -> float:
@@ -38,12 +68,12 @@ def max_abs_diff(a: Any, b: Any) -> float:
 
     >>> max_abs_diff([1.0, 2.0], [1.0, 2.5])
     0.5
-    >>> max_abs_diff([1.0, 2.0], [[1.0, 2.0]])
+    >>> max_abs_diff([1.0, 2.0], [[1.0, 2.0]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    lstm_notes.errors.ShapeError: max_abs_diff needs two tensors of the same shape, got (2,) and (1, 2)
+    lstm_notes.errors.ShapeError: max_abs_diff needs two tensors of the same shape, got (2,) ...
     """
-    x, y = to_numpy(a), to_numpy(b)
+    x, y = array(a, "a"), array(b, "b")
     if x.shape != y.shape:
         raise ShapeError(
             f"max_abs_diff needs two tensors of the same shape, got {x.shape} and {y.shape}"

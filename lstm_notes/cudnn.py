@@ -1,47 +1,48 @@
-"""Will Keras use the fast cuDNN kernel for this layer? Every reason why not, and what to change.
+"""Will Keras use the fused cuDNN kernel for this layer? Every reason why not, and what to change.
 
-Keras leaves the cuDNN kernel silently: the layer still works, only many times slower. The rules
-below are read from the Keras 3.15 source (paths relative to ``keras/src``):
+Keras leaves the cuDNN kernel silently: the layer still works, on the generic kernel, which is
+slower on a GPU (by how much depends on the GPU and the sizes; this package records no GPU run).
+The rules below are read from the Keras 3 source (paths relative to ``keras/src``):
 
 - ``layers/rnn/lstm.py`` and ``layers/rnn/gru.py``, ``inner_loop``: the fused kernel is tried
   only when ``use_cudnn`` is ``"auto"`` or ``True`` **and** ``recurrent_dropout`` is 0; if it is
   not possible and ``use_cudnn=True``, the call raises ``ValueError`` instead of falling back.
-- ``backend/tensorflow/rnn.py``, ``cudnn_ok`` with ``_do_lstm_arguments_support_cudnn`` and
-  ``_do_gru_arguments_support_cudnn``: ``activation`` is tanh, ``recurrent_activation`` is sigmoid,
-  ``unroll`` is False, ``use_bias`` is True, for a GRU also ``reset_after`` is True; and
-  ``_is_gpu_available()``: TensorFlow sees a GPU.
-- ``backend/tensorflow/rnn.py``, ``_assert_valid_mask`` (``_is_sequence_right_padded``,
-  ``_has_fully_masked_sequence``): a mask must be right-padded (all ``True`` then all ``False`` in
-  every row) and no row may be fully masked.
-- ``layers/rnn/bidirectional.py``: the wrapper runs a forward and a backward copy of the layer;
-  each must qualify.
+- ``backend/<backend>/rnn.py``, ``cudnn_ok``: ``activation`` is tanh, ``recurrent_activation`` is
+  sigmoid, ``unroll`` is False, ``use_bias`` is True (for a GRU also ``reset_after``), and the
+  backend sees a GPU.
+- The mask. TensorFlow backend: ``_cudnn_lstm``/``_cudnn_gru`` check it with ``tf.Assert``
+  (``_assert_valid_mask``): right-padded, no fully masked row. In an eager call the failed
+  assertion raises at once, inside a ``try`` that falls back to the generic kernel; inside a
+  ``tf.function`` (``fit``, ``predict``, ``evaluate``) it fails when the graph *runs*, on a GPU,
+  with ``InvalidArgumentError``, outside that ``try``. JAX and PyTorch backends: any mask sends
+  the layer to the generic kernel.
+- ``layers/rnn/bidirectional.py``: both directions must qualify. On JAX and PyTorch a fused call
+  for both directions is tried first; it also needs no mask and no ``dropout``.
 - ``SimpleRNN`` and the generic ``keras.layers.RNN(cell)`` have no cuDNN path at all.
-
-The rules are for the TensorFlow backend. The JAX and PyTorch backends of Keras 3.15 have fused
-paths of their own with other rules (any mask disables them: ``backend/jax/rnn.py``,
-``backend/torch/rnn.py``); the report says so instead of guessing.
 """
 
 from __future__ import annotations
 
-import html
+import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from lstm_notes import _validate
+from lstm_notes._frameworks import is_keras_layer
+from lstm_notes._layer import unsupported
 from lstm_notes._tables import html_table
+from lstm_notes.errors import ArgumentError, MaskError
 
-if TYPE_CHECKING:
-    import keras
-
-__all__ = ["CudnnReport", "Reason", "UnsupportedLayerError", "keras_cudnn_report"]
+__all__ = ["BACKENDS", "CudnnReport", "Reason", "backend_sees_gpu", "keras_cudnn_report"]
 
 Kind = Literal["layer", "input", "environment"]
-
-
-class UnsupportedLayerError(TypeError):
-    """Raised when the object given is not a Keras recurrent layer."""
+BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
+"""The Keras 3 backends; only the first three have a cuDNN path."""
+_FUSED = ("tensorflow", "jax", "torch")
+MASK_RAISES = "raises under fit/predict on a GPU"
+_SUPPORTED = "a keras.layers.LSTM, GRU, SimpleRNN or RNN layer, or a Bidirectional of one"
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,15 @@ class CudnnReport:
 
     ``bool(report)`` is ``report.eligible``. ``eligible_on_gpu`` ignores the environment
     reasons: it answers "would this layer and input use cuDNN on a machine with a GPU?".
+    ``notes`` say what changes without leaving cuDNN (a fused ``Bidirectional`` call refused).
     """
 
     layer_name: str
     layer_class: str
     use_cudnn: Any
+    backend: str
     reasons: tuple[Reason, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def eligible(self) -> bool:
@@ -108,41 +112,51 @@ class CudnnReport:
         """True when ``use_cudnn=True`` was asked for but is impossible: the call raises."""
         return self.use_cudnn is True and not self.eligible
 
+    @property
+    def raises_under_fit(self) -> bool:
+        """True when the mask makes ``fit``/``predict``/``evaluate`` raise on a GPU (TensorFlow)."""
+        return any(MASK_RAISES in r.problem for r in self.reasons)
+
     def __bool__(self) -> bool:
         return self.eligible
 
     def __str__(self) -> str:
-        head = f"{self.layer_class} {self.layer_name!r}: "
+        head = f"{self.layer_class} {self.layer_name!r} ({self.backend} backend): "
         if self.eligible:
-            return head + "uses the cuDNN kernel."
-        verdict = "would use cuDNN on a GPU, but: " if self.eligible_on_gpu else "no cuDNN: "
-        lines = [head + verdict + f"{len(self.reasons)} reason(s)"]
-        lines += [f"  - {reason}" for reason in self.reasons]
+            lines = [head + "uses the cuDNN kernel."]
+        else:
+            verdict = "would use cuDNN on a GPU, but: " if self.eligible_on_gpu else "no cuDNN: "
+            lines = [head + verdict + f"{len(self.reasons)} reason(s)"]
+            lines += [f"  - {reason}" for reason in self.reasons]
+        lines += [f"  note: {note}" for note in self.notes]
         if self.raises_on_call:
             lines.append("  ! use_cudnn=True: calling this layer raises ValueError")
+        if self.raises_under_fit:
+            lines.append("  ! on a GPU, fit/predict/evaluate raise InvalidArgumentError")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        name = html.escape(f"{self.layer_class} {self.layer_name}")
-        if self.eligible:
-            return f"<p><b>{name}</b>: uses the cuDNN kernel.</p>"
         return html_table(
             ("kind", "where", "problem", "what to change"),
-            [(r.kind, r.where, r.problem, r.fix) for r in self.reasons],
-            caption=f"{self.layer_class} {self.layer_name}: not on cuDNN",
+            [(r.kind, r.where, r.problem, r.fix) for r in self.reasons]
+            + [("note", "", note, "") for note in self.notes],
+            caption=f"{self.layer_class} {self.layer_name} ({self.backend}): "
+            + ("uses the cuDNN kernel" if self.eligible else "not on cuDNN"),
         )
 
 
 def _activation_sets(backend: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """The function objects Keras accepts as tanh and sigmoid (``cudnn_ok`` compares identity)."""
+    """The functions each backend's ``cudnn_ok`` accepts as tanh and sigmoid (by identity)."""
     import keras
 
     tanh: tuple[Any, ...] = (keras.activations.tanh, keras.ops.tanh)
     sigmoid: tuple[Any, ...] = (keras.activations.sigmoid, keras.ops.sigmoid)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        tanh, sigmoid = (*tanh, tf.tanh), (*sigmoid, tf.sigmoid)
+    native = {"tensorflow": "tensorflow", "jax": "jax.numpy", "torch": "torch"}.get(backend)
+    module = sys.modules.get(native or "")
+    if module is not None:
+        tanh += (module.tanh,)
+        if backend != "jax":  # the JAX backend accepts jnp.tanh, but no JAX sigmoid
+            sigmoid += (module.sigmoid,)
     return tanh, sigmoid
 
 
@@ -150,7 +164,7 @@ def _name(function: Any) -> str:
     return getattr(function, "__name__", repr(function))
 
 
-def _layer_reasons(layer: keras.layers.Layer, where: str, backend: str) -> list[Reason]:
+def _layer_reasons(layer: Any, where: str, backend: str) -> list[Reason]:
     """Configuration reasons for one LSTM or GRU layer (not wrapped)."""
     import keras
 
@@ -172,10 +186,16 @@ def _layer_reasons(layer: keras.layers.Layer, where: str, backend: str) -> list[
         (
             cell.recurrent_activation not in sigmoid,
             f"recurrent_activation={_name(cell.recurrent_activation)}",
-            "use recurrent_activation='sigmoid' (the default; Keras 2 ports often carry "
-            "'hard_sigmoid')",
+            "use recurrent_activation='sigmoid' (the default since TF 2.0's tf.keras; "
+            "'hard_sigmoid' was the default of standalone Keras up to 2.2 and of TF 1.x, and "
+            "models from then carry it)",
         ),
-        (layer.unroll, "unroll=True", "pass unroll=False (the default)"),
+        (
+            layer.unroll,
+            "unroll=True",
+            "pass unroll=False (the default): unrolling computes the same numbers, with a graph "
+            "that grows with seq_len",
+        ),
         (not cell.use_bias, "use_bias=False", "pass use_bias=True (the default)"),
     ]
     if isinstance(layer, keras.layers.GRU):
@@ -189,76 +209,106 @@ def _layer_reasons(layer: keras.layers.Layer, where: str, backend: str) -> list[
     return [Reason("layer", where, problem, fix) for failed, problem, fix in checks if failed]
 
 
-def _mask_reasons(mask: Any) -> list[Reason]:
-    """Input reasons from a boolean mask of shape ``(batch_size, seq_len)``."""
-    values = mask.numpy() if hasattr(mask, "numpy") else mask
-    values = np.asarray(values).astype(bool)
+def _bool_mask(mask: Any) -> np.ndarray:
+    """``mask`` as a 2-D bool array; anything but 0/1 (or True/False) values is refused."""
+    values = _validate.array(mask, "mask", error=MaskError)
     if values.ndim != 2:
-        raise ValueError(
+        raise MaskError(
             f"mask must have shape (batch_size, seq_len); got shape {values.shape}. "
             "Pass the 2-D boolean mask Keras would pass to the layer (True = real step)."
         )
-    reasons = []
-    lengths = values.sum(axis=1)
-    right_padded = np.arange(values.shape[1])[None, :] < lengths[:, None]
-    bad_rows = np.flatnonzero((values != right_padded).any(axis=1))
-    if bad_rows.size:
-        reasons.append(
+    if not np.isin(values, (0, 1)).all():
+        odd = values[~np.isin(values, (0, 1))].ravel()[:3].tolist()
+        raise MaskError(f"mask must hold True/False (or 1/0) only; got values such as {odd}")
+    return values.astype(bool)
+
+
+def _mask_reasons(mask: np.ndarray, backend: str) -> list[Reason]:
+    """Input reasons from a boolean mask of shape ``(batch_size, seq_len)``."""
+    if backend != "tensorflow":
+        return [
             Reason(
                 "input",
                 "mask",
-                f"mask is not right-padded (rows {bad_rows[:5].tolist()}"
-                f"{'...' if bad_rows.size > 5 else ''}): real steps must come first, padding last",
-                "pad on the right, e.g. keras.utils.pad_sequences(..., padding='post'); "
-                "otherwise cuDNN cannot run it (Keras asserts it in _assert_valid_mask)",
+                f"the {backend} backend's cuDNN path takes no mask: with any mask the layer "
+                "falls back to the generic kernel",
+                "batch sequences of equal length (bucketing) and call without a mask, or use "
+                "the TensorFlow backend, whose cuDNN path takes right-padded masks",
             )
+        ]
+    lengths = mask.sum(axis=1)
+    right_padded = np.arange(mask.shape[1])[None, :] < lengths[:, None]
+    bad = [
+        (rows, what)
+        for rows, what in (
+            (np.flatnonzero((mask != right_padded).any(axis=1)), "not right-padded in row(s)"),
+            (np.flatnonzero(lengths == 0), "fully masked row(s)"),
         )
-    empty_rows = np.flatnonzero(lengths == 0)
-    if empty_rows.size:
-        reasons.append(
-            Reason(
-                "input",
-                "mask",
-                f"fully masked row(s) {empty_rows[:5].tolist()}: a sequence with no real step",
-                "drop empty sequences from the batch or give each at least one real step",
-            )
+        if rows.size
+    ]
+    return [
+        Reason(
+            "input",
+            "mask",
+            f"mask {what} {rows[:5].tolist()}{'...' if rows.size > 5 else ''}: an eager call "
+            f"falls back to the generic kernel, but the layer {MASK_RAISES} (tf.Assert in "
+            "_assert_valid_mask fails inside the tf.function with InvalidArgumentError)",
+            "pad on the right, e.g. keras.utils.pad_sequences(..., padding='post'), and drop "
+            "empty sequences; or pass use_cudnn=False to the layer",
         )
-    return reasons
+        for rows, what in bad
+    ]
+
+
+def backend_sees_gpu(backend: str) -> bool:
+    """Whether a Keras backend sees a GPU its cuDNN path can use (imports that backend).
+
+    >>> backend_sees_gpu("numpy")
+    False
+    """
+    backend = _validate.choice(backend, "backend", BACKENDS)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_logical_devices("GPU"))
+    if backend == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available() and torch.backends.cudnn.is_available())
+    if backend == "jax":
+        import jax
+
+        return bool(jax.default_backend() == "gpu")
+    return False
 
 
 def _environment_reasons(backend: str, gpu: bool | None) -> list[Reason]:
-    """Reasons from the Keras backend and the hardware (``gpu=None``: ask TensorFlow)."""
-    if backend != "tensorflow":
+    """Reasons from the Keras backend and the hardware (``gpu=None``: ask the backend)."""
+    if backend not in _FUSED:
         return [
             Reason(
                 "environment",
                 "backend",
-                f"Keras backend is {backend!r}; these rules are the TensorFlow backend's, and "
-                f"the {backend} backend has its own fused path (disabled by any mask)",
-                "set KERAS_BACKEND=tensorflow before importing keras, or read "
-                f"keras/src/backend/{backend}/rnn.py for that backend's rules",
+                f"the {backend} backend of Keras has no cuDNN path",
+                "set KERAS_BACKEND to tensorflow, jax or torch before importing keras",
             )
         ]
-    if gpu is None:
-        import tensorflow as tf
-
-        gpu = bool(tf.config.list_logical_devices("GPU"))
-    if gpu:
+    if gpu if gpu is not None else backend_sees_gpu(backend):
         return []
     return [
         Reason(
             "environment",
             "device",
-            "would use cuDNN on a GPU, but no GPU is visible to TensorFlow",
-            "run on a machine with an NVIDIA GPU and a CUDA build of TensorFlow "
-            "(pip install 'tensorflow[and-cuda]'); check with "
-            "tf.config.list_logical_devices('GPU')",
+            f"would use cuDNN on a GPU, but no GPU is visible to the {backend} backend",
+            f"run on a machine with an NVIDIA GPU and a CUDA build of {backend}",
         )
     ]
 
 
 def _recurrent_layers(layer: Any) -> list[tuple[str, Any]]:
     """The recurrent layers to check, each with where it sits (both halves of a wrapper)."""
+    if not is_keras_layer(layer):
+        raise unsupported(layer, "keras_cudnn_report()", _SUPPORTED)
     import keras
 
     if isinstance(layer, keras.layers.Bidirectional):
@@ -269,10 +319,7 @@ def _recurrent_layers(layer: Any) -> list[tuple[str, Any]]:
         parts = [(layer.name, layer)]
     for _, part in parts:
         if not isinstance(part, keras.layers.RNN):
-            raise UnsupportedLayerError(
-                "keras_cudnn_report() needs a keras.layers.LSTM, GRU, SimpleRNN, RNN or a "
-                f"Bidirectional wrapper of one; got {type(part).__name__}"
-            )
+            raise unsupported(part, "keras_cudnn_report()", _SUPPORTED)
     return parts
 
 
@@ -287,41 +334,63 @@ def _no_cudnn_path(layer: Any, where: str) -> Reason:
     return Reason("layer", where, problem, fix)
 
 
+def _bidirectional_notes(layer: Any, backend: str) -> list[str]:
+    """Why the fused two-direction call of the JAX and PyTorch backends is not taken."""
+    import keras
+
+    if backend not in ("jax", "torch") or not isinstance(layer, keras.layers.Bidirectional):
+        return []
+    dropouts = [
+        f"{p}.dropout={getattr(layer, p).cell.dropout}"
+        for p in ("forward_layer", "backward_layer")
+        if getattr(layer, p).cell.dropout
+    ]
+    if not dropouts:
+        return []
+    return [
+        f"the {backend} backend's fused call for both directions is refused "
+        f"({', '.join(dropouts)}); each direction runs its own cuDNN call"
+    ]
+
+
 def keras_cudnn_report(
-    layer: keras.layers.Layer,
+    layer: Any,
     mask: Any = None,
     *,
     backend: str | None = None,
     gpu: bool | None = None,
 ) -> CudnnReport:
-    """Check whether Keras (TensorFlow backend) will run ``layer`` on the cuDNN kernel.
+    """Check whether Keras will run ``layer`` on the cuDNN kernel, and why not.
 
     Parameters
     ----------
     layer : keras.layers.LSTM, GRU, SimpleRNN, RNN or Bidirectional
-        The layer as configured (built or not). A ``Bidirectional`` wrapper is checked in both
-        directions.
+        The layer instance as configured (built or not). A ``Bidirectional`` wrapper is checked
+        in both directions.
     mask : array-like of bool, optional
         The ``(batch_size, seq_len)`` mask the layer will receive (``True`` = real step), e.g. from
-        ``keras.layers.Masking`` or ``Embedding(mask_zero=True)``.
-    backend : str, optional
+        ``keras.layers.Masking`` or ``Embedding(mask_zero=True)``; 0/1 numbers are accepted.
+    backend : {"tensorflow", "jax", "torch", "numpy", "openvino"}, optional
         Keras backend to assume; default ``keras.backend.backend()``.
     gpu : bool, optional
-        Whether a GPU is visible; default: ask ``tf.config.list_logical_devices("GPU")``. Pass
-        ``gpu=True`` to ask "what would happen on a GPU machine?".
+        Whether a GPU is visible; default: ask the backend. Pass ``gpu=True`` to ask "what would
+        happen on a GPU machine?".
 
     Returns
     -------
     CudnnReport
-        ``.eligible`` (also its truth value), ``.eligible_on_gpu``, and ``.reasons``, each with
-        its ``kind`` (``"layer"``, ``"input"`` or ``"environment"``) and a ``fix``.
+        ``.eligible`` (also its truth value), ``.eligible_on_gpu``, ``.raises_under_fit`` and
+        ``.reasons``, each with its ``kind`` (``"layer"``, ``"input"`` or ``"environment"``) and a
+        ``fix``.
 
     Raises
     ------
     UnsupportedLayerError
-        If ``layer`` is not a recurrent layer.
-    ValueError
-        If ``mask`` is not two-dimensional.
+        If ``layer`` is not a Keras recurrent layer instance (a PyTorch module, ``None``, a class).
+    MaskError
+        If ``mask`` is not a two-dimensional array of booleans (or 0/1).
+    ArgumentError
+        If ``backend`` is not a Keras backend name or ``gpu`` is not a bool or None.
 
     Examples
     --------
@@ -329,25 +398,31 @@ def keras_cudnn_report(
     >>> report = keras_cudnn_report(keras.layers.LSTM(8, recurrent_dropout=0.1), gpu=True)
     >>> report.eligible, [r.problem for r in report.reasons]
     (False, ['recurrent_dropout=0.1'])
-    >>> keras_cudnn_report(keras.layers.GRU(8), gpu=True).eligible
+    >>> left_padded = [[False, True, True], [True, True, True]]
+    >>> keras_cudnn_report(keras.layers.GRU(8), left_padded, gpu=True).raises_under_fit
     True
     """
+    parts = _recurrent_layers(layer)
     import keras
 
-    backend = backend or keras.backend.backend()
+    backend = keras.backend.backend() if backend is None else backend
+    backend = _validate.choice(backend, "backend", BACKENDS, error=ArgumentError)
+    if gpu is not None:
+        gpu = _validate.flag(gpu, "gpu", error=ArgumentError)
+    values = None if mask is None else _bool_mask(mask)
     reasons: list[Reason] = []
-    parts = _recurrent_layers(layer)
     for where, part in parts:
         if isinstance(part, (keras.layers.LSTM, keras.layers.GRU)):
             reasons += _layer_reasons(part, where, backend)
         else:
             reasons.append(_no_cudnn_path(part, where))
-    if mask is not None:
-        reasons += _mask_reasons(mask)
-    reasons += _environment_reasons(backend, gpu)
+    if values is not None and not reasons:  # the mask matters only on the cuDNN path
+        reasons += _mask_reasons(values, backend)
     return CudnnReport(
         layer_name=layer.name,
         layer_class=type(layer).__name__,
         use_cudnn=getattr(parts[0][1], "use_cudnn", None),
-        reasons=tuple(reasons),
+        backend=backend,
+        reasons=tuple(reasons + _environment_reasons(backend, gpu)),
+        notes=tuple(_bidirectional_notes(layer, backend) if not reasons else ()),
     )

@@ -10,16 +10,19 @@ from __future__ import annotations
 import html
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from lstm_notes._frameworks import framework_of
+from lstm_notes._layer import TORCH_CLASS, RnnLayer, read_layer
 from lstm_notes._tables import html_table, text_table
-from lstm_notes.shapes import KerasRnn, ShapeError, TorchRnn, layer_config, shapes_for_config
+from lstm_notes._validate import array
+from lstm_notes.compare import flatten
+from lstm_notes.errors import ArgumentError, ShapeError
+from lstm_notes.shapes import shapes_for_config
 
 __all__ = ["Description", "TensorInfo", "describe"]
 
 _HEADER = ("name", "shape", "meaning", "counterpart")
-_TORCH_NAME = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}
-_KERAS_NAME = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}
 _MERGE = {
     "sum": ("added", "{a} + {b}"),
     "ave": ("averaged", "({a} + {b}) / 2"),
@@ -28,8 +31,7 @@ _MERGE = {
 }
 
 
-@dataclass(frozen=True)
-class TensorInfo:
+class TensorInfo(NamedTuple):
     """One returned tensor: its name, shape, what it holds and its twin in the other framework."""
 
     name: str
@@ -82,7 +84,7 @@ class Description:
 # --------------------------------------------------------------------------------------------
 
 
-def _keras_single_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+def _keras_single_info(cfg: RnnLayer, name: str) -> tuple[str, str]:
     """Meaning and PyTorch twin of a tensor returned by a one-direction Keras layer."""
     last = "hidden state h after the last time step"
     if cfg.return_sequences:
@@ -96,14 +98,15 @@ def _keras_single_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     }[name]
 
 
-def _keras_merged_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+def _keras_merged_info(cfg: RnnLayer, name: str) -> tuple[str, str]:
     """Meaning and PyTorch twin of the merged output of a Keras ``Bidirectional`` layer."""
     verb, twin = _MERGE[cfg.merge_mode or "concat"]
     if name == "whole_seq_output":
         meaning = f"forward and backward h at every time step, {verb}"
         if cfg.merge_mode == "concat":
             return meaning, "output"
-        return meaning, twin.format(a=f"output[..., :{cfg.units}]", b=f"output[..., {cfg.units}:]")
+        size = cfg.hidden_size
+        return meaning, twin.format(a=f"output[..., :{size}]", b=f"output[..., {size}:]")
     meaning = (
         f"forward h after the last step and backward h after the first step, {verb} "
         "(in PyTorch this is not output[:, -1])"
@@ -111,7 +114,7 @@ def _keras_merged_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     return meaning, twin.format(a="h_n[-2]", b="h_n[-1]")
 
 
-def _keras_bidirectional_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+def _keras_bidirectional_info(cfg: RnnLayer, name: str) -> tuple[str, str]:
     """Meaning and PyTorch twin of a tensor returned by a Keras ``Bidirectional`` layer."""
     if name in ("whole_seq_output", "final_output"):
         return _keras_merged_info(cfg, name)
@@ -119,35 +122,36 @@ def _keras_bidirectional_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
     index = "-1" if direction == "backward" else "-2"
     which = f"the {direction} direction"
     if base == "whole_seq_output":
-        cut = f"[..., {cfg.units}:]" if direction == "backward" else f"[..., :{cfg.units}]"
+        size = cfg.hidden_size
+        cut = f"[..., {size}:]" if direction == "backward" else f"[..., :{size}]"
         return f"h of {which} at every time step (in input order)", "output" + cut
     if base == "final_carry_state":
         return f"cell state c of {which} after its last step", f"c_n[{index}]"
     return f"hidden state h of {which} after its last step", f"h_n[{index}]"
 
 
-def _keras_info(cfg: KerasRnn, name: str) -> tuple[str, str]:
+def _keras_info(cfg: RnnLayer, name: str) -> tuple[str, str]:
     if cfg.bidirectional:
         return _keras_bidirectional_info(cfg, name)
     return _keras_single_info(cfg, name)
 
 
-def _keras_twin(cfg: KerasRnn, input_size: int) -> str:
+def _keras_twin(cfg: RnnLayer, input_size: int) -> str:
     """The PyTorch module the counterparts of a Keras layer refer to."""
-    args = f"{input_size}, {cfg.units}, batch_first=True"
-    if not cfg.use_bias:
+    args = f"{input_size}, {cfg.hidden_size}, batch_first=True"
+    if not cfg.bias:
         args += ", bias=False"
     if cfg.bidirectional:
         args += ", bidirectional=True"
-    twin = f"torch {_TORCH_NAME[cfg.kind]}({args})"
+    twin = f"torch nn.{TORCH_CLASS[cfg.kind]}({args})"
     if cfg.kind == "GRU" and not cfg.reset_after:
         twin += " (which computes reset_after=True: this layer has no exact twin)"
     return twin
 
 
-def _torch_twin(cfg: TorchRnn) -> str:
+def _torch_twin(cfg: RnnLayer) -> str:
     """The Keras layer (or stack) the counterparts of a PyTorch module refer to."""
-    layer = f"{_KERAS_NAME[cfg.kind]}({cfg.hidden_size}, return_sequences=True, return_state=True)"
+    layer = f"{cfg.kind}({cfg.hidden_size}, return_sequences=True, return_state=True)"
     if cfg.bidirectional:
         layer = f"Bidirectional({layer})"
     if cfg.num_layers > 1:
@@ -155,7 +159,7 @@ def _torch_twin(cfg: TorchRnn) -> str:
     return f"keras {layer}"
 
 
-def _torch_info(cfg: TorchRnn, name: str, unbatched: bool) -> tuple[str, str]:
+def _torch_info(cfg: RnnLayer, name: str, unbatched: bool) -> tuple[str, str]:
     batch = "" if unbatched else "batch_size, "
     order = "layers in order, forward then backward" if cfg.bidirectional else "one per layer"
     if name == "output":
@@ -193,32 +197,41 @@ def _torch_info(cfg: TorchRnn, name: str, unbatched: bool) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _flatten(result: Any) -> list[Any]:
-    if isinstance(result, (list, tuple)):
-        return [t for item in result for t in _flatten(item)]
-    return [result]
-
-
-def _to_numpy(x: Any) -> Any:
-    import numpy as np
-
-    if hasattr(x, "detach"):
-        x = x.detach().cpu()
-    return np.asarray(x)
-
-
-def _run(layer: Any, cfg: KerasRnn | TorchRnn, x: Any) -> list[Any]:
-    if isinstance(cfg, KerasRnn):
-        return _flatten(layer(_to_numpy(x) if hasattr(x, "detach") else x))
+def _input(cfg: RnnLayer, x: Any) -> Any:
+    """``x`` as the layer's framework takes it; symbolic and malformed inputs are refused."""
+    framework = framework_of(x)
+    if framework == "keras" and not hasattr(x, "numpy"):
+        raise ArgumentError(
+            f"describe runs the layer, so x must hold numbers; got the symbolic {type(x).__name__} "
+            f"{x!r} (keras.Input). Pass a NumPy array, or use expected_shapes(layer, input_shape)"
+        )
+    if cfg.framework == "keras":
+        if framework in ("tensorflow", "keras"):
+            return x
+        values = array(x, "x")
+        return values if values.dtype.kind == "f" else values.astype("float32")
     import torch
 
-    dtype = next(layer.parameters()).dtype
-    if not isinstance(x, torch.Tensor):
-        x = torch.as_tensor(_to_numpy(x), dtype=dtype)
+    dtype = next(cfg.source.parameters()).dtype
+    if framework != "torch":
+        return torch.as_tensor(array(x, "x"), dtype=dtype)
+    if x.dtype != dtype:
+        raise ArgumentError(
+            f"x has dtype {x.dtype} but the module's parameters are {dtype}; convert one of them, "
+            f"for example x.to({dtype})"
+        )
+    return x
+
+
+def _run(cfg: RnnLayer, x: Any) -> list[Any]:
+    if cfg.framework == "keras":
+        return flatten(cfg.source(x))
+    import torch
+
     with torch.no_grad(), warnings.catch_warnings():
         # A performance notice, not a problem: oneDNN has no kernel for LSTM projections.
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
-        return _flatten(layer(x))
+        return flatten(cfg.source(x))
 
 
 def describe(layer: Any, x: Any) -> Description:
@@ -243,10 +256,11 @@ def describe(layer: Any, x: Any) -> Description:
 
     Raises
     ------
-    TypeError
-        If the layer is not a supported recurrent layer, or ``x`` has no ``.shape``.
-    ValueError
-        If ``x`` has the wrong rank or number of features for the layer.
+    UnsupportedLayerError
+        If the layer is not a supported recurrent layer.
+    ArgumentError
+        If ``x`` is not an array of numbers (a symbolic ``keras.Input`` is refused: nothing can
+        run on it), has another dtype than the module, or the wrong rank or number of features.
     ShapeError
         If a returned shape differs from :func:`lstm_notes.expected_shapes` (a bug to report).
 
@@ -259,19 +273,18 @@ def describe(layer: Any, x: Any) -> Description:
     >>> table.rows[1].counterpart
     'final_memory_state is h_n[0]'
     """
-    cfg = layer_config(layer)
-    if not hasattr(x, "shape"):
-        raise TypeError(f"x must be a NumPy array or a tensor, got {type(x).__name__}")
+    cfg = read_layer(layer, "describe")
+    x = _input(cfg, x)
     input_shape = tuple(int(d) for d in x.shape)
     expected = shapes_for_config(cfg, input_shape)
-    outputs = _run(layer, cfg, x)
+    outputs = _run(cfg, x)
     actual = [tuple(int(d) for d in t.shape) for t in outputs]
     if actual != [shape for _, shape in expected]:
         raise ShapeError(
             f"{cfg.framework} {cfg.title} returned shapes {actual} for input {input_shape}, but "
             f"expected_shapes predicted {expected}; this is a bug in lstm_notes (please report it)"
         )
-    if isinstance(cfg, KerasRnn):
+    if cfg.framework == "keras":
         infos = [_keras_info(cfg, name) for name, _ in expected]
         twin = _keras_twin(cfg, input_shape[-1])
     else:

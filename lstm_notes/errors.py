@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "BenchmarkError",
     "LstmNotesError",
     "MaskError",
@@ -28,6 +29,14 @@ __all__ = [
 
 class LstmNotesError(Exception):
     """The base of every error ``lstm_notes`` raises on purpose."""
+
+
+class ArgumentError(LstmNotesError, ValueError, TypeError):
+    """An argument a helper cannot take: a wrong type, a size out of range, a malformed spec.
+
+    Both a ``ValueError`` and a ``TypeError``, so code written against either builtin still
+    catches it. Its message names the argument, what came and what is allowed.
+    """
 
 
 class UnsupportedLayerError(LstmNotesError, TypeError):

@@ -20,39 +20,36 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from lstm_notes import _validate
+from lstm_notes._frameworks import framework_of, require
+from lstm_notes.errors import MaskError
+
 if TYPE_CHECKING:
     from torch.nn.utils.rnn import PackedSequence
 
-__all__ = ["MaskError", "lengths_from_mask", "mask_from_lengths", "pack"]
+__all__ = [
+    "MaskError",
+    "as_bool_mask",
+    "lengths_from_mask",
+    "mask_from_lengths",
+    "misaligned_rows",
+    "pack_padded",
+]
 
 Padding = Literal["post", "pre"]
-_PADDINGS = ("post", "pre")
 
 
-class MaskError(ValueError):
-    """A mask or a set of lengths that cannot describe a padded batch (see the message)."""
+def _check_padding(padding: Any) -> None:
+    _validate.choice(padding, "padding", ("post", "pre"), error=MaskError)
 
 
-def _to_numpy(array: Any) -> np.ndarray:
-    """Return a NumPy copy of a NumPy array, a list, a TensorFlow tensor or a PyTorch tensor."""
-    if hasattr(array, "detach"):  # torch.Tensor, possibly on a GPU
-        return array.detach().cpu().numpy()
-    if hasattr(array, "numpy"):  # tf.Tensor
-        return np.asarray(array.numpy())
-    return np.asarray(array)
+def as_bool_mask(mask: Any) -> np.ndarray:
+    """Validate a ``(batch_size, seq_len)`` mask of booleans or 0/1 values; return it as bools.
 
-
-def _check_padding(padding: str) -> None:
-    if padding not in _PADDINGS:
-        raise MaskError(
-            f"padding must be 'post' (padding at the end of each row) or 'pre' (padding at the "
-            f"start), got {padding!r}."
-        )
-
-
-def _as_bool_mask(mask: Any) -> np.ndarray:
-    """Validate a ``(batch_size, seq_len)`` mask of booleans or 0/1 values; return it as bools."""
-    values = _to_numpy(mask)
+    >>> as_bool_mask([[1, 0], [1, 1]]).tolist()
+    [[True, False], [True, True]]
+    """
+    values = _validate.array(mask, "a mask", error=MaskError)
     if values.ndim != 2:
         raise MaskError(
             f"a mask must have shape (batch_size, seq_len), got shape {values.shape}. "
@@ -70,6 +67,23 @@ def _as_bool_mask(mask: Any) -> np.ndarray:
 
 def _row_pattern(row: np.ndarray) -> str:
     return "".join("1" if value else "0" for value in row)
+
+
+def misaligned_rows(mask: np.ndarray, padding: Padding = "post") -> np.ndarray:
+    """Indices of the rows of a bool mask that are not one block with the padding on one side.
+
+    ``padding="post"``: rows that are not right-padded (a valid step after a padded one).
+
+    >>> misaligned_rows(np.array([[True, False, True], [True, True, False]])).tolist()
+    [0]
+    """
+    lengths = mask.sum(axis=1, dtype=np.int64)
+    steps = np.arange(mask.shape[1])[None, :]
+    if padding == "post":
+        expected = steps < lengths[:, None]
+    else:
+        expected = steps >= (mask.shape[1] - lengths)[:, None]
+    return np.flatnonzero((mask != expected).any(axis=1))
 
 
 def lengths_from_mask(mask: Any, padding: Padding = "post") -> np.ndarray:
@@ -103,10 +117,9 @@ def lengths_from_mask(mask: Any, padding: Padding = "post") -> np.ndarray:
     array([2, 3])
     """
     _check_padding(padding)
-    values = _as_bool_mask(mask)
+    values = as_bool_mask(mask)
     lengths = values.sum(axis=1, dtype=np.int64)
-    expected = mask_from_lengths(lengths, max_len=values.shape[1], padding=padding)
-    bad_rows = np.flatnonzero((values != expected).any(axis=1))
+    bad_rows = misaligned_rows(values, padding)
     if bad_rows.size:
         row = int(bad_rows[0])
         side, other = ("right", "pre") if padding == "post" else ("left", "post")
@@ -124,21 +137,25 @@ def lengths_from_mask(mask: Any, padding: Padding = "post") -> np.ndarray:
 
 def _as_lengths(lengths: Any) -> np.ndarray:
     """Validate a 1-D array of non-negative integer lengths; return it as int64."""
-    values = _to_numpy(lengths)
+    values = _validate.array(lengths, "lengths", error=MaskError)
     if values.ndim != 1:
         raise MaskError(
             f"lengths must be a 1-D array with one length per row, got shape {values.shape}."
         )
-    if values.dtype == np.bool_ or not (
-        np.issubdtype(values.dtype, np.integer)
-        or (np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values)))
-    ):
-        raise MaskError(f"lengths must be whole numbers, got {values.tolist()}.")
-    values = values.astype(np.int64)
+    whole = values.dtype.kind in "iu" or (
+        values.dtype.kind == "f"
+        and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+    )
+    if not whole:
+        raise MaskError(
+            f"lengths must be whole numbers (no bools, nan or inf), got {values.tolist()}."
+        )
     if (values < 0).any():
         row = int(np.flatnonzero(values < 0)[0])
         raise MaskError(f"lengths must not be negative, row {row} has length {values[row]}.")
-    return values
+    if values.size and values.max() > _validate.MAX_SIZE:
+        raise MaskError(f"lengths must be at most {_validate.MAX_SIZE}, got {values.max()}.")
+    return values.astype(np.int64)
 
 
 def mask_from_lengths(
@@ -177,16 +194,14 @@ def mask_from_lengths(
     _check_padding(padding)
     values = _as_lengths(lengths)
     longest = int(values.max()) if values.size else 0
-    if max_len is None:
-        max_len = longest
-    if max_len < 0:
-        raise MaskError(f"max_len must not be negative, got {max_len}.")
+    max_len = longest if max_len is None else _validate.size(max_len, "max_len", error=MaskError)
     if longest > max_len:
         row = int(np.argmax(values))
         raise MaskError(
             f"row {row} has length {longest}, longer than max_len={max_len}. "
             "Raise max_len or truncate that sequence first."
         )
+    _validate.check_elements((values.size, max_len), "the mask", error=MaskError)
     steps = np.arange(max_len)
     if padding == "post":
         return steps[None, :] < values[:, None]
@@ -202,7 +217,7 @@ def _resolve_lengths(
     batch_size, seq_len = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
     layout = "(batch_size, seq_len, ...)" if batch_first else "(seq_len, batch_size, ...)"
     if mask is not None:
-        values = _as_bool_mask(mask)
+        values = as_bool_mask(mask)
         if values.shape != (batch_size, seq_len):
             raise MaskError(
                 f"the mask has shape {values.shape} but x has shape {shape}, laid out as "
@@ -240,7 +255,7 @@ def _left_align(x: Any, lengths: np.ndarray, batch_first: bool) -> Any:
     return torch.gather(x, time_axis, index)
 
 
-def pack(
+def pack_padded(
     x: Any,
     lengths: Any = None,
     mask: Any = None,
@@ -285,21 +300,24 @@ def pack(
     --------
     >>> import torch
     >>> x = torch.arange(6.0).reshape(2, 3, 1)
-    >>> packed = pack(x, mask=[[1, 1, 0], [1, 1, 1]])
+    >>> packed = pack_padded(x, mask=[[1, 1, 0], [1, 1, 1]])
     >>> packed.batch_sizes.tolist()  # rows still running at each step
     [2, 2, 1]
     >>> torch.nn.utils.rnn.pad_packed_sequence(packed, batch_first=True)[1].tolist()
     [2, 3]
     """
-    import torch
+    torch = require("torch", "pack_padded")
     from torch.nn.utils.rnn import pack_padded_sequence
 
     _check_padding(padding)
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
-    if x.dim() < 2:
+    batch_first = _validate.flag(batch_first, "batch_first", error=MaskError)
+    if framework_of(x) != "torch" or not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(_validate.array(x, "x", error=MaskError))
+    if x.dim() < 2 or 0 in x.shape[:2]:
         raise MaskError(
-            f"x must have a batch axis and a time axis, got shape {tuple(x.shape)}; "
-            "a batch of sequences of vectors is (batch_size, seq_len, input_size)."
+            f"x must have a batch axis and a time axis with at least one row and one step, got "
+            f"shape {tuple(x.shape)}; a batch of sequences of vectors is "
+            "(batch_size, seq_len, input_size)."
         )
     lengths = _resolve_lengths(tuple(x.shape), lengths, mask, padding, batch_first)
     empty = np.flatnonzero(lengths == 0)

@@ -9,20 +9,18 @@ and explains why PyTorch has more parameters than Keras for the same sizes.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lstm_notes._layer import TORCH_CLASS, RnnLayer, read_layer, read_stack
 from lstm_notes._tables import html_table, text_table
-from lstm_notes.shapes import GATES, KerasRnn, TorchRnn, layer_config
+from lstm_notes.errors import ParamCountError, UnsupportedLayerError
 
 __all__ = ["ParamCount", "ParamCountError", "ParamTensor", "count_params"]
 
 _HEADER = ("tensor", "shape", "count", "formula")
-
-
-class ParamCountError(AssertionError):
-    """The formula-based count disagrees with the framework's own count (a bug to report)."""
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,12 @@ class ParamTensor:
 
     name: str
     shape: tuple[int, ...]
-    count: int
     formula: str
+
+    @property
+    def count(self) -> int:
+        """The number of entries: the product of the shape."""
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -95,26 +97,19 @@ class ParamCount:
 # --------------------------------------------------------------------------------------------
 
 
-def _keras_direction(cfg: KerasRnn, units: int, prefix: str) -> list[ParamTensor]:
+def _keras_direction(cfg: RnnLayer, units: int, prefix: str) -> list[ParamTensor]:
     """kernel, recurrent_kernel and bias of one Keras direction."""
-    g, n, h = GATES[cfg.kind], cfg.input_size or 0, units
+    g, n, h = cfg.gates, cfg.input_size or 0, units
     tensors = [
+        ParamTensor(f"{prefix}kernel", (n, g * h), f"input_size·{g}·hidden_size = {n}·{g}·{h}"),
         ParamTensor(
-            f"{prefix}kernel", (n, g * h), n * g * h, f"input_size·{g}·hidden_size = {n}·{g}·{h}"
-        ),
-        ParamTensor(
-            f"{prefix}recurrent_kernel",
-            (h, g * h),
-            h * g * h,
-            f"hidden_size·{g}·hidden_size = {h}·{g}·{h}",
+            f"{prefix}recurrent_kernel", (h, g * h), f"hidden_size·{g}·hidden_size = {h}·{g}·{h}"
         ),
     ]
-    if cfg.use_bias and cfg.reset_after:
-        tensors.append(
-            ParamTensor(f"{prefix}bias", (2, g * h), 2 * g * h, f"2·{g}·hidden_size = 2·{g}·{h}")
-        )
-    elif cfg.use_bias:
-        tensors.append(ParamTensor(f"{prefix}bias", (g * h,), g * h, f"{g}·hidden_size = {g}·{h}"))
+    if cfg.bias and cfg.reset_after:
+        tensors.append(ParamTensor(f"{prefix}bias", (2, g * h), f"2·{g}·hidden_size = 2·{g}·{h}"))
+    elif cfg.bias:
+        tensors.append(ParamTensor(f"{prefix}bias", (g * h,), f"{g}·hidden_size = {g}·{h}"))
     return tensors
 
 
@@ -130,12 +125,12 @@ _GRU_BIASES = (
 )
 
 
-def _keras_surplus(cfg: KerasRnn) -> tuple[int, str, str]:
+def _keras_surplus(cfg: RnnLayer) -> tuple[int, str, str]:
     """(surplus, summary sentence, explanation) for a Keras layer."""
-    g = GATES[cfg.kind]
-    units = [cfg.units] + ([cfg.backward_units or cfg.units] if cfg.bidirectional else [])
-    torch_name = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}[cfg.kind]
-    if not cfg.use_bias:
+    g = cfg.gates
+    units = [cfg.hidden_size] + ([cfg.backward_size] if cfg.bidirectional else [])
+    torch_name = f"nn.{TORCH_CLASS[cfg.kind]}"
+    if not cfg.bias:
         return 0, f"PyTorch {torch_name} with bias=False has the same count.", "No biases."
     if cfg.kind == "GRU" and cfg.reset_after:
         return 0, "PyTorch nn.GRU with the same sizes has the same count.", _GRU_BIASES
@@ -148,18 +143,19 @@ def _keras_surplus(cfg: KerasRnn) -> tuple[int, str, str]:
     return surplus, summary, _GRU_BIASES if cfg.kind == "GRU" else _TWO_BIASES
 
 
-def _keras_count(layer: Any, cfg: KerasRnn) -> ParamCount:
+def _keras_count(cfg: RnnLayer) -> ParamCount:
+    layer = cfg.source
     if cfg.input_size is None:
-        raise ValueError(
-            f"Keras layer {layer.name!r} is not built yet, so its input_size (and its kernel "
-            "shape) is unknown: build it first, for example by calling it on an input or on "
-            "keras.Input(shape=(seq_len, input_size))"
+        raise UnsupportedLayerError(
+            f"count_params: Keras layer {layer.name!r} is not built yet, so its input_size (and "
+            "its kernel shape) is unknown: build it first, for example by calling it on an input "
+            "or on keras.Input(shape=(seq_len, input_size))"
         )
     if cfg.bidirectional:
-        tensors = _keras_direction(cfg, cfg.units, "forward/")
-        tensors += _keras_direction(cfg, cfg.backward_units or cfg.units, "backward/")
+        tensors = _keras_direction(cfg, cfg.hidden_size, "forward/")
+        tensors += _keras_direction(cfg, cfg.backward_size, "backward/")
     else:
-        tensors = _keras_direction(cfg, cfg.units, "")
+        tensors = _keras_direction(cfg, cfg.hidden_size, "")
     surplus, summary, why = _keras_surplus(cfg)
     title = f"keras {cfg.title}, input_size={cfg.input_size}"
     result = ParamCount(title, tuple(tensors), surplus, f"{summary} {why}", why=why)
@@ -173,9 +169,9 @@ def _keras_count(layer: Any, cfg: KerasRnn) -> ParamCount:
 # --------------------------------------------------------------------------------------------
 
 
-def _torch_direction(cfg: TorchRnn, layer: int, suffix: str) -> list[ParamTensor]:
+def _torch_direction(cfg: RnnLayer, layer: int, suffix: str) -> list[ParamTensor]:
     """weight_ih, weight_hh, bias_ih, bias_hh and weight_hr of one layer and direction."""
-    g, h, out = GATES[cfg.kind], cfg.hidden_size, cfg.out_size
+    g, h, out = cfg.gates, cfg.hidden_size, cfg.out_size
     if layer == 0:
         n, n_name = cfg.input_size, "input_size"
     else:
@@ -186,32 +182,27 @@ def _torch_direction(cfg: TorchRnn, layer: int, suffix: str) -> list[ParamTensor
     out_name = "proj_size" if cfg.proj_size else "hidden_size"
     key = f"l{layer}{suffix}"
     tensors = [
+        ParamTensor(f"weight_ih_{key}", (g * h, n), f"{g}·hidden_size·{n_name} = {g}·{h}·{n}"),
         ParamTensor(
-            f"weight_ih_{key}", (g * h, n), g * h * n, f"{g}·hidden_size·{n_name} = {g}·{h}·{n}"
-        ),
-        ParamTensor(
-            f"weight_hh_{key}",
-            (g * h, out),
-            g * h * out,
-            f"{g}·hidden_size·{out_name} = {g}·{h}·{out}",
+            f"weight_hh_{key}", (g * h, out), f"{g}·hidden_size·{out_name} = {g}·{h}·{out}"
         ),
     ]
     if cfg.bias:
         tensors += [
-            ParamTensor(f"bias_ih_{key}", (g * h,), g * h, f"{g}·hidden_size = {g}·{h}"),
-            ParamTensor(f"bias_hh_{key}", (g * h,), g * h, f"{g}·hidden_size = {g}·{h}"),
+            ParamTensor(f"bias_ih_{key}", (g * h,), f"{g}·hidden_size = {g}·{h}"),
+            ParamTensor(f"bias_hh_{key}", (g * h,), f"{g}·hidden_size = {g}·{h}"),
         ]
     if cfg.proj_size:
         tensors.append(
-            ParamTensor(f"weight_hr_{key}", (out, h), out * h, f"proj_size·hidden_size = {out}·{h}")
+            ParamTensor(f"weight_hr_{key}", (out, h), f"proj_size·hidden_size = {out}·{h}")
         )
     return tensors
 
 
-def _torch_surplus(cfg: TorchRnn) -> tuple[int, str, str]:
+def _torch_surplus(cfg: RnnLayer) -> tuple[int, str, str]:
     """(surplus, summary sentence, explanation) for a PyTorch module."""
-    g, h = GATES[cfg.kind], cfg.hidden_size
-    keras_name = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}[cfg.kind]
+    g, h = cfg.gates, cfg.hidden_size
+    keras_name = cfg.kind
     if not cfg.bias:
         return (
             0,
@@ -232,7 +223,8 @@ def _torch_surplus(cfg: TorchRnn) -> tuple[int, str, str]:
     return surplus, summary, why
 
 
-def _torch_count(module: Any, cfg: TorchRnn) -> ParamCount:
+def _torch_count(cfg: RnnLayer) -> ParamCount:
+    module = cfg.source
     tensors: list[ParamTensor] = []
     for layer in range(cfg.num_layers):
         for suffix in ("", "_reverse")[: cfg.directions]:
@@ -263,19 +255,14 @@ def _verify(
         )
 
 
-def _count_one(layer: Any) -> ParamCount:
-    cfg = layer_config(layer)
-    if isinstance(cfg, KerasRnn):
-        return _keras_count(layer, cfg)
-    return _torch_count(layer, cfg)
+def _count_one(cfg: RnnLayer) -> ParamCount:
+    return _keras_count(cfg) if cfg.framework == "keras" else _torch_count(cfg)
 
 
 def _count_stack(layers: Sequence[Any]) -> ParamCount:
-    if not layers:
-        raise ValueError("count_params got an empty list; pass one layer or a non-empty stack")
-    parts = tuple(_count_one(layer) for layer in layers)
+    parts = tuple(_count_one(cfg) for cfg in read_stack(layers, "count_params"))
     tensors = tuple(
-        ParamTensor(f"{i}/{t.name}", t.shape, t.count, t.formula)
+        ParamTensor(f"{i}/{t.name}", t.shape, t.formula)
         for i, part in enumerate(parts)
         for t in part.tensors
     )
@@ -308,10 +295,10 @@ def count_params(layer: Any) -> ParamCount:
 
     Raises
     ------
-    TypeError
-        If a layer is not a supported recurrent layer.
-    ValueError
-        If a Keras layer is not built yet (its input size is unknown) or the list is empty.
+    UnsupportedLayerError
+        If a layer is not a supported recurrent layer or a Keras layer is not built yet (its
+        input size is unknown); for a list, also if it is empty, mixes frameworks, or its layers
+        do not chain (each must take what the previous one returns).
     ParamCountError
         If the formulas disagree with the framework's own count (``layer.count_params()`` for
         Keras, ``sum(p.numel())`` for PyTorch): a bug, or a layer lstm_notes does not model.
@@ -327,4 +314,4 @@ def count_params(layer: Any) -> ParamCount:
     """
     if isinstance(layer, (list, tuple)):
         return _count_stack(layer)
-    return _count_one(layer)
+    return _count_one(read_layer(layer, "count_params"))

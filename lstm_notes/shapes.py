@@ -3,7 +3,8 @@
 Two public helpers:
 
 - :func:`assert_shape` checks a tensor against a spec of named axes such as ``"batch time hidden"``
-  and returns the sizes it bound, so that later checks can reuse them.
+  (or ``("batch", "time", 10)``) and returns the sizes it bound, so that later checks can reuse
+  them.
 - :func:`expected_shapes` predicts, from the layer's configuration alone, the name and shape of
   every tensor a Keras or PyTorch recurrent layer returns, in the order the call returns them.
 
@@ -12,29 +13,19 @@ Neither imports TensorFlow or PyTorch unless the object it is given comes from t
 
 from __future__ import annotations
 
-import operator
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
+
+from lstm_notes._layer import RnnLayer, read_layer
+from lstm_notes._validate import size
+from lstm_notes.errors import ArgumentError, ShapeError
 
 __all__ = ["ShapeError", "assert_shape", "expected_shapes"]
 
-SUPPORTED_LAYERS = (
-    "keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN, "
-    "keras.layers.Bidirectional (wrapping one of those), "
-    "torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN"
-)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _INT = re.compile(r"[0-9]+\Z")
-
-
-class ShapeError(AssertionError):
-    """A tensor's shape does not match the expected spec.
-
-    A subclass of ``AssertionError``, so a failed check reads (and is reported by pytest) like a
-    failed ``assert``. Its message shows the expected spec, the actual shape and the axis that
-    disagreed.
-    """
+Spec = str | Sequence[int | str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -42,56 +33,44 @@ class ShapeError(AssertionError):
 # --------------------------------------------------------------------------------------------
 
 
-def _parse_spec(spec: str) -> list[str]:
-    """Split a spec into axis tokens; raise ValueError if one is neither a name nor an int."""
-    if not isinstance(spec, str):
-        raise ValueError(
-            f"spec must be a string of axis names and integers such as 'batch time hidden', "
-            f"got {type(spec).__name__}: {spec!r}"
+def _parse_spec(spec: Any) -> tuple[list[str], str]:
+    """Axis tokens of a spec (a string, or a sequence of ints and names) and how to show it."""
+    if isinstance(spec, str):
+        tokens, shown = spec.split(), repr(spec)
+    elif isinstance(spec, Sequence) and not isinstance(spec, bytes):
+        tokens = [
+            item
+            if isinstance(item, str)
+            else str(size(item, f"axis {axis} of the spec {tuple(spec)!r}"))
+            for axis, item in enumerate(spec)
+        ]
+        shown = repr(tuple(spec))
+    else:
+        raise ArgumentError(
+            "spec must be a string of axis names and integers such as 'batch time hidden', or a "
+            f"sequence such as ('batch', 'time', 10); got {type(spec).__name__}: {spec!r}"
         )
-    tokens = spec.split()
     for token in tokens:
         if not (_NAME.match(token) or _INT.match(token)):
-            raise ValueError(
-                f"malformed shape spec {spec!r}: axis {token!r} is neither a name "
+            raise ArgumentError(
+                f"malformed shape spec {shown}: axis {token!r} is neither a name "
                 "(letters, digits, underscores; not starting with a digit) nor a non-negative "
                 "integer; use '_' for an axis of any size"
             )
-    return tokens
+    return tokens, shown
 
 
 def _shape_of(x: Any) -> tuple[int | None, ...]:
     """The shape of ``x`` as a tuple of ints (``None`` for an axis of unknown size)."""
-    if not hasattr(x, "shape"):
-        raise TypeError(
-            f"assert_shape needs an object with a .shape (NumPy array, torch or TF tensor), "
-            f"got {type(x).__name__}"
-        )
-    return tuple(None if d is None else int(d) for d in x.shape)
-
-
-def _as_size(value: Any) -> int | None:
-    """``value`` as a Python int if it is a non-negative integer (NumPy ints too), else None."""
-    if isinstance(value, bool):
-        return None
+    shape = getattr(x, "shape", None)
     try:
-        size = operator.index(value)
-    except TypeError:
-        return None
-    return size if size >= 0 else None
-
-
-def _check_known(known: dict[str, Any]) -> dict[str, int]:
-    checked = {}
-    for name, value in known.items():
-        size = _as_size(value)
-        if size is None:
-            raise ValueError(
-                f"known size {name}={value!r} must be a non-negative int "
-                "(pass sizes such as batch=32, or the dict returned by a previous assert_shape)"
-            )
-        checked[name] = size
-    return checked
+        dims = tuple(shape)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # no .shape, or a TensorShape of unknown rank
+        raise ArgumentError(
+            "assert_shape needs an object with a .shape of known rank (NumPy array, torch or TF "
+            f"tensor), got {type(x).__name__} with shape {shape!r}"
+        ) from None
+    return tuple(None if d is None else size(d, "an axis of x.shape") for d in dims)
 
 
 def _mismatch(spec: str, shape: tuple[int | None, ...], detail: str) -> ShapeError:
@@ -101,10 +80,10 @@ def _mismatch(spec: str, shape: tuple[int | None, ...], detail: str) -> ShapeErr
         + ("," if len(shape) == 1 else "")
         + ")"
     )
-    return ShapeError(f"expected shape {spec!r}, got {shown}: {detail}")
+    return ShapeError(f"expected shape {spec}, got {shown}: {detail}")
 
 
-def assert_shape(x: Any, spec: str, **known: int) -> dict[str, int]:
+def assert_shape(x: Any, spec: Spec, **known: int) -> dict[str, int]:
     """Check that ``x`` has the shape described by ``spec`` and return the sizes it bound.
 
     Parameters
@@ -113,7 +92,8 @@ def assert_shape(x: Any, spec: str, **known: int) -> dict[str, int]:
         Anything with a ``.shape``: a NumPy array, a torch tensor, a TensorFlow tensor.
     spec
         Axis names and integers separated by spaces, for example ``"batch time hidden"`` or
-        ``"2 batch hidden"``. An integer must match exactly. A name binds to the size it meets
+        ``"2 batch hidden"``, or the same as a sequence: ``("batch", "time", 10)``,
+        ``(2, 7, 10)``. An integer must match exactly. A name binds to the size it meets
         first and must have that size wherever it appears again. ``_`` matches any size and binds
         nothing. An empty spec means a scalar (rank 0).
     **known
@@ -130,8 +110,8 @@ def assert_shape(x: Any, spec: str, **known: int) -> dict[str, int]:
     ShapeError
         If the rank or any axis disagrees; the message shows the expected spec, the actual shape
         and the axis that disagreed. ``ShapeError`` is an ``AssertionError``.
-    ValueError
-        If ``spec`` is malformed or a known size is not a non-negative int.
+    ArgumentError
+        If ``spec`` is malformed, ``x`` has no shape, or a known size is not a non-negative int.
 
     Notes
     -----
@@ -146,205 +126,43 @@ def assert_shape(x: Any, spec: str, **known: int) -> dict[str, int]:
     {'batch': 4, 'time': 10, 'hidden': 7}
     >>> assert_shape(np.zeros((2, 4, 7)), "2 batch hidden", **sizes)["batch"]
     4
+    >>> assert_shape(np.zeros((2, 7, 10)), (2, 7, "hidden"))
+    {'hidden': 10}
     >>> assert_shape(np.zeros((4, 3)), "batch hidden", hidden=7)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    lstm_notes.shapes.ShapeError: expected shape 'batch hidden', got (4, 3): axis 1 'hidden' ...
+    lstm_notes.errors.ShapeError: expected shape 'batch hidden', got (4, 3): axis 1 'hidden' ...
     """
-    tokens = _parse_spec(spec)
-    known = _check_known(known)
+    tokens, shown = _parse_spec(spec)
+    bound = {
+        name: size(value, f"known size {name} (pass sizes such as batch=32)")
+        for name, value in known.items()
+    }
     shape = _shape_of(x)
     if len(shape) != len(tokens):
-        raise _mismatch(spec, shape, f"rank is {len(shape)}, but the spec names {len(tokens)} axes")
-    bound: dict[str, int] = dict(known)
+        raise _mismatch(
+            shown, shape, f"rank is {len(shape)}, but the spec names {len(tokens)} axes"
+        )
     origin = {name: "was given as a keyword" for name in known}
-    for axis, (token, size) in enumerate(zip(tokens, shape, strict=True)):
-        if size is None or token == "_":
+    for axis, (token, dim) in enumerate(zip(tokens, shape, strict=True)):
+        if dim is None or token == "_":
             continue
         if _INT.match(token):
-            if size != int(token):
+            if dim != int(token):
                 raise _mismatch(
-                    spec, shape, f"axis {axis} is {size}, but the spec fixes it to {token}"
+                    shown, shape, f"axis {axis} is {dim}, but the spec fixes it to {token}"
                 )
         elif token in bound:
-            if size != bound[token]:
+            if dim != bound[token]:
                 raise _mismatch(
-                    spec,
+                    shown,
                     shape,
-                    f"axis {axis} {token!r} is {size}, but {token}={bound[token]} {origin[token]}",
+                    f"axis {axis} {token!r} is {dim}, but {token}={bound[token]} {origin[token]}",
                 )
         else:
-            bound[token] = size
+            bound[token] = dim
             origin[token] = f"was bound by axis {axis}"
     return bound
-
-
-# --------------------------------------------------------------------------------------------
-# Reading a layer's configuration (shared with lstm_notes.params and lstm_notes.describe)
-# --------------------------------------------------------------------------------------------
-
-GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1, "RNN": 1}
-"""Number of gate blocks stacked in each weight matrix, per kind of recurrent layer."""
-
-
-@dataclass(frozen=True)
-class KerasRnn:
-    """The configuration of a Keras recurrent layer, read from its attributes."""
-
-    kind: str  # "LSTM", "GRU" or "SimpleRNN"
-    units: int
-    backward_units: int | None  # None unless bidirectional
-    input_size: int | None  # None until the layer is built
-    return_sequences: bool
-    return_state: bool
-    bidirectional: bool
-    merge_mode: str | None
-    use_bias: bool
-    reset_after: bool  # GRU only; False for the other kinds
-
-    @property
-    def framework(self) -> str:
-        return "keras"
-
-    @property
-    def title(self) -> str:
-        inner = f"{self.kind}(units={self.units})"
-        return (
-            f"Bidirectional({inner}, merge_mode={self.merge_mode!r})"
-            if self.bidirectional
-            else inner
-        )
-
-
-@dataclass(frozen=True)
-class TorchRnn:
-    """The configuration of a PyTorch ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``."""
-
-    kind: str  # "LSTM", "GRU" or "RNN"
-    input_size: int
-    hidden_size: int
-    num_layers: int
-    bidirectional: bool
-    batch_first: bool
-    proj_size: int
-    bias: bool
-
-    @property
-    def framework(self) -> str:
-        return "torch"
-
-    @property
-    def directions(self) -> int:
-        return 2 if self.bidirectional else 1
-
-    @property
-    def out_size(self) -> int:
-        """Size of the output and of ``h_n``: ``proj_size`` if set, else ``hidden_size``."""
-        return self.proj_size or self.hidden_size
-
-    @property
-    def title(self) -> str:
-        args = [f"{self.input_size}", f"{self.hidden_size}"]
-        for name, value, default in (
-            ("num_layers", self.num_layers, 1),
-            ("bias", self.bias, True),
-            ("batch_first", self.batch_first, False),
-            ("bidirectional", self.bidirectional, False),
-            ("proj_size", self.proj_size, 0),
-        ):
-            if value != default:
-                args.append(f"{name}={value}")
-        return f"nn.{self.kind}({', '.join(args)})"
-
-
-def _comes_from(obj: Any, package: str) -> bool:
-    """Whether ``obj``'s class (or a base class) is defined in ``package``, without importing it."""
-    return any((cls.__module__ or "").split(".")[0] == package for cls in type(obj).__mro__)
-
-
-def _unsupported(layer: Any) -> TypeError:
-    return TypeError(
-        f"unsupported layer type {type(layer).__module__}.{type(layer).__qualname__}; "
-        f"supported are: {SUPPORTED_LAYERS}"
-    )
-
-
-def _keras_single(layer: Any) -> tuple[str, Any]:
-    import keras
-
-    for kind in ("LSTM", "GRU", "SimpleRNN"):
-        if isinstance(layer, getattr(keras.layers, kind)):
-            return kind, layer.cell
-    raise _unsupported(layer)
-
-
-def _keras_input_size(cell: Any) -> int | None:
-    kernel = getattr(cell, "kernel", None) if cell.built else None
-    return None if kernel is None else int(kernel.shape[0])
-
-
-def keras_config(layer: Any) -> KerasRnn:
-    """Read a Keras ``LSTM``/``GRU``/``SimpleRNN`` or ``Bidirectional`` layer's configuration."""
-    import keras
-
-    bidirectional = isinstance(layer, keras.layers.Bidirectional)
-    forward = layer.forward_layer if bidirectional else layer
-    kind, cell = _keras_single(forward)
-    backward_units = None
-    if bidirectional:
-        backward_kind, backward_cell = _keras_single(layer.backward_layer)
-        if backward_kind != kind:
-            raise TypeError(
-                f"Bidirectional with a {kind} forward layer and a {backward_kind} backward layer "
-                "is not supported; use the same kind in both directions"
-            )
-        backward_units = int(backward_cell.units)
-    return KerasRnn(
-        kind=kind,
-        units=int(cell.units),
-        backward_units=backward_units,
-        input_size=_keras_input_size(cell),
-        return_sequences=bool(forward.return_sequences),
-        return_state=bool(forward.return_state),
-        bidirectional=bidirectional,
-        merge_mode=layer.merge_mode if bidirectional else None,
-        use_bias=bool(cell.use_bias),
-        reset_after=bool(getattr(cell, "reset_after", False)),
-    )
-
-
-def torch_config(module: Any) -> TorchRnn:
-    """Read a PyTorch ``nn.LSTM``/``nn.GRU``/``nn.RNN`` module's configuration."""
-    from torch import nn
-
-    for kind, cls in (("LSTM", nn.LSTM), ("GRU", nn.GRU), ("RNN", nn.RNN)):
-        if isinstance(module, cls):
-            return TorchRnn(
-                kind=kind,
-                input_size=int(module.input_size),
-                hidden_size=int(module.hidden_size),
-                num_layers=int(module.num_layers),
-                bidirectional=bool(module.bidirectional),
-                batch_first=bool(module.batch_first),
-                proj_size=int(getattr(module, "proj_size", 0)),
-                bias=bool(module.bias),
-            )
-    raise _unsupported(module)
-
-
-def layer_config(layer: Any) -> KerasRnn | TorchRnn:
-    """Identify a supported recurrent layer and read its configuration.
-
-    Raises
-    ------
-    TypeError
-        If the layer is not one of the supported Keras or PyTorch recurrent layers.
-    """
-    if _comes_from(layer, "torch"):
-        return torch_config(layer)
-    if _comes_from(layer, "keras"):
-        return keras_config(layer)
-    raise _unsupported(layer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,43 +172,49 @@ def layer_config(layer: Any) -> KerasRnn | TorchRnn:
 Shapes = list[tuple[str, tuple[int, ...]]]
 
 
-def _check_input_shape(input_shape: Any, ranks: tuple[int, ...], layout: str) -> tuple[int, ...]:
-    try:
-        sizes = [_as_size(d) for d in input_shape]
-    except TypeError:
-        sizes = [None]
-    shape = tuple(d for d in sizes if d is not None)
-    if len(shape) != len(sizes):
-        raise ValueError(
-            f"input_shape must be a tuple of non-negative ints such as {layout}, "
-            f"got {input_shape!r}"
+def _check_input_shape(
+    input_shape: Any, ranks: tuple[int, ...], layout: str, batch_axis: int, batch_min: int
+) -> tuple[int, ...]:
+    """``input_shape`` as ints, refusing a wrong rank, ``seq_len=0`` and too small a batch."""
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
+        raise ArgumentError(
+            f"input_shape must be a tuple of ints such as {layout}, got {input_shape!r}"
         )
+    shape = tuple(size(d, f"input_shape[{i}]") for i, d in enumerate(input_shape))
     if len(shape) not in ranks:
-        raise ValueError(f"input_shape must be {layout}, got rank {len(shape)}: {shape}")
+        raise ArgumentError(f"input_shape must be {layout}, got rank {len(shape)}: {shape}")
+    seq_axis = 1 - batch_axis if len(shape) == 3 else 0
+    if shape[seq_axis] < 1:
+        raise ArgumentError(
+            f"input_shape {shape} has seq_len=0 (axis {seq_axis}); the layer cannot run on a "
+            "sequence without time steps"
+        )
+    if len(shape) == 3 and shape[batch_axis] < batch_min:
+        raise ArgumentError(f"input_shape {shape} has batch_size=0; Keras needs at least one row")
     return shape
 
 
 def _check_features(features: int, expected: int | None, title: str) -> None:
     if expected is not None and features != expected:
-        raise ValueError(
+        raise ArgumentError(
             f"{title} expects input_size={expected} features on the last axis, "
             f"but input_shape has {features}"
         )
 
 
-def _keras_output_name(cfg: KerasRnn) -> str:
+def _keras_output_name(cfg: RnnLayer) -> str:
     return "whole_seq_output" if cfg.return_sequences else "final_output"
 
 
-def _keras_state_names(cfg: KerasRnn) -> list[str]:
+def _keras_state_names(cfg: RnnLayer) -> list[str]:
     if cfg.kind == "LSTM":
         return ["final_memory_state", "final_carry_state"]
     return ["final_state"]
 
 
-def _keras_shapes(cfg: KerasRnn, input_shape: Any) -> Shapes:
+def _keras_shapes(cfg: RnnLayer, input_shape: Any) -> Shapes:
     batch, time, features = _check_input_shape(
-        input_shape, (3,), "(batch_size, seq_len, input_size)"
+        input_shape, (3,), "(batch_size, seq_len, input_size)", batch_axis=0, batch_min=1
     )
     _check_features(features, cfg.input_size, f"keras {cfg.title}")
 
@@ -400,8 +224,8 @@ def _keras_shapes(cfg: KerasRnn, input_shape: Any) -> Shapes:
     name = _keras_output_name(cfg)
     if not cfg.bidirectional:
         states = _keras_state_names(cfg) if cfg.return_state else []
-        return [(name, out(cfg.units))] + [(s, (batch, cfg.units)) for s in states]
-    fw, bw = cfg.units, cfg.backward_units or cfg.units
+        return [(name, out(cfg.hidden_size))] + [(s, (batch, cfg.hidden_size)) for s in states]
+    fw, bw = cfg.hidden_size, cfg.backward_size
     if cfg.merge_mode is None:
         outputs = [(f"forward_{name}", out(fw)), (f"backward_{name}", out(bw))]
     elif cfg.merge_mode == "concat":
@@ -418,11 +242,13 @@ def _keras_shapes(cfg: KerasRnn, input_shape: Any) -> Shapes:
     )
 
 
-def _torch_shapes(cfg: TorchRnn, input_shape: Any) -> Shapes:
+def _torch_shapes(cfg: RnnLayer, input_shape: Any) -> Shapes:
     layout = "(seq_len, batch_size, input_size), (seq_len, input_size) when unbatched"
     if cfg.batch_first:
         layout = "(batch_size, seq_len, input_size), (seq_len, input_size) when unbatched"
-    shape = _check_input_shape(input_shape, (2, 3), layout)
+    shape = _check_input_shape(
+        input_shape, (2, 3), layout, batch_axis=0 if cfg.batch_first else 1, batch_min=0
+    )
     _check_features(shape[-1], cfg.input_size, f"torch {cfg.title}")
     stacked = cfg.directions * cfg.num_layers
     if len(shape) == 2:
@@ -440,9 +266,9 @@ def _torch_shapes(cfg: TorchRnn, input_shape: Any) -> Shapes:
     return [*result, ("c_n", c_n)] if cfg.kind == "LSTM" else result
 
 
-def shapes_for_config(cfg: KerasRnn | TorchRnn, input_shape: Any) -> Shapes:
-    """:func:`expected_shapes` for a configuration already read by :func:`layer_config`."""
-    if isinstance(cfg, KerasRnn):
+def shapes_for_config(cfg: RnnLayer, input_shape: Any) -> Shapes:
+    """:func:`expected_shapes` for a layer already read by :func:`lstm_notes._layer.read_layer`."""
+    if cfg.framework == "keras":
         return _keras_shapes(cfg, input_shape)
     return _torch_shapes(cfg, input_shape)
 
@@ -478,11 +304,12 @@ def expected_shapes(layer: Any, input_shape: tuple[int, ...]) -> Shapes:
 
     Raises
     ------
-    TypeError
-        If the layer is not a supported recurrent layer.
-    ValueError
-        If ``input_shape`` has the wrong rank, or a last axis that disagrees with the input size
-        of a built layer.
+    UnsupportedLayerError
+        If the layer is not a supported recurrent layer, or one the framework cannot call (a
+        ``Bidirectional`` with different ``units`` per direction and ``merge_mode="sum"``).
+    ArgumentError
+        If ``input_shape`` is not a tuple of ints, has the wrong rank, no time steps
+        (``seq_len=0``), or a last axis that disagrees with the input size of a built layer.
 
     Examples
     --------
@@ -493,4 +320,4 @@ def expected_shapes(layer: Any, input_shape: tuple[int, ...]) -> Shapes:
     >>> expected_shapes(torch.nn.GRU(3, 7, num_layers=2, batch_first=True), (32, 10, 3))
     [('output', (32, 10, 7)), ('h_n', (2, 32, 7))]
     """
-    return shapes_for_config(layer_config(layer), input_shape)
+    return shapes_for_config(read_layer(layer, "expected_shapes"), input_shape)

@@ -13,10 +13,19 @@ they are given.
 
 from __future__ import annotations
 
-import operator
+import inspect
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from lstm_notes import _validate
+from lstm_notes._frameworks import framework_of, is_keras_layer
+from lstm_notes.errors import (
+    ArgumentError,
+    StateBatchSizeError,
+    StreamLayoutError,
+    UnsupportedLayerError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,35 +40,23 @@ __all__ = [
 ]
 
 
-class StreamLayoutError(ValueError):
-    """A stream cannot be laid out into stateful batches with the sizes asked for."""
-
-
-class StateBatchSizeError(ValueError):
-    """A chunk's batch size differs from the batch size of the state carried from the last call."""
-
-
 def _positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an ``int`` if it is a positive integer, else raise StreamLayoutError."""
-    if isinstance(value, bool):
-        raise StreamLayoutError(f"{name} must be a positive integer, got the bool {value!r}")
-    try:
-        number = operator.index(value)  # accepts int and NumPy integers, refuses 2.0 and "2"
-    except TypeError:
-        raise StreamLayoutError(
-            f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}"
-        ) from None
-    if number < 1:
-        raise StreamLayoutError(f"{name} must be a positive integer (1 or more), got {number}")
-    return number
+    return _validate.size(value, name, minimum=1, error=StreamLayoutError)
 
 
 def _time_major(stream: Any) -> np.ndarray:
     """Return ``stream`` as an array with a time axis first, else raise StreamLayoutError."""
-    array = np.asarray(stream)
+    if isinstance(stream, (str, bytes)):
+        raise StreamLayoutError(
+            f"stream must be an array of numbers with a time axis first, got the "
+            f"{type(stream).__name__} {stream[:20]!r}...; encode text first, for example as "
+            "character ids: np.array([vocab[ch] for ch in text])"
+        )
+    array = _validate.array(stream, "stream", error=StreamLayoutError)
     if array.ndim == 0:
         raise StreamLayoutError(
-            "stream must have a time axis, shape (num_steps, ...); got a scalar"
+            "stream must have a time axis, shape (num_steps, ...); got the single number "
+            f"{stream!r}"
         )
     return array
 
@@ -176,13 +173,18 @@ def detach_state(state: Any) -> Any:
 
     Parameters
     ----------
-    state : tensor, tuple or list of tensors, or None
-        ``h`` (``nn.RNN``, ``nn.GRU``), ``(h, c)`` (``nn.LSTM``), any nesting of tuples and lists
-        of them, or ``None`` (no state yet).
+    state : tensor, tuple, list, namedtuple or dict of tensors, or None
+        ``h`` (``nn.RNN``, ``nn.GRU``), ``(h, c)`` (``nn.LSTM``), any nesting of tuples,
+        namedtuples, lists and dicts of them, or ``None`` (no state yet).
 
     Returns
     -------
     The same structure with every tensor replaced by ``tensor.detach()``.
+
+    Raises
+    ------
+    ArgumentError
+        For anything else (a NumPy array, a Keras tensor, a string), which has nothing to detach.
 
     Examples
     --------
@@ -194,9 +196,46 @@ def detach_state(state: Any) -> Any:
     """
     if state is None:
         return None
+    if isinstance(state, tuple) and hasattr(state, "_fields"):  # a namedtuple
+        return type(state)(*(detach_state(part) for part in state))
     if isinstance(state, (tuple, list)):
         return type(state)(detach_state(part) for part in state)
-    return state.detach()
+    if isinstance(state, dict):
+        return {key: detach_state(value) for key, value in state.items()}
+    if framework_of(state) == "torch" and hasattr(state, "detach"):
+        return state.detach()
+    raise ArgumentError(
+        "detach_state takes a torch tensor, a tuple, list, namedtuple or dict of them, or None; "
+        f"got {type(state).__module__}.{type(state).__qualname__}. NumPy arrays and Keras "
+        "tensors carry no autograd graph, so there is nothing to detach"
+    )
+
+
+def _length(result: Any) -> str:
+    return f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""
+
+
+def _check_module(module: Any) -> None:
+    """Refuse what cannot be called as ``output, state = module(x, state)``."""
+    if is_keras_layer(module):
+        raise UnsupportedLayerError(
+            f"StatefulRunner runs PyTorch modules; a Keras {type(module).__name__} carries its "
+            "own state: build it with stateful=True and call layer.reset_states() between streams"
+        )
+    if not callable(module) or isinstance(module, type):
+        raise UnsupportedLayerError(
+            "StatefulRunner takes a module instance called as module(x, state), such as "
+            f"torch.nn.LSTM(3, 4); got {module!r}"
+        )
+    try:
+        inspect.signature(getattr(module, "forward", module)).bind(None, None)
+    except TypeError:
+        raise UnsupportedLayerError(
+            f"StatefulRunner calls module(x, state), but {type(module).__name__} does not take a "
+            "state argument; use nn.LSTM, nn.GRU, nn.RNN or a module with that signature"
+        ) from None
+    except ValueError:
+        pass  # no signature to read (a builtin): the call itself will tell
 
 
 class StatefulRunner:
@@ -225,6 +264,12 @@ class StatefulRunner:
 
     Raises
     ------
+    UnsupportedLayerError
+        When ``module`` is a Keras layer (use ``stateful=True`` there), is not callable, cannot
+        be called as ``module(x, state)`` (``nn.Linear``), or returns something other than a
+        pair ``(output, state)``.
+    ArgumentError
+        When ``x`` is not a PyTorch tensor, or the options are not bools.
     StateBatchSizeError
         When called with a batch size other than that of the carried state (row ``i`` of the
         state can only continue row ``i`` of the data); call :meth:`reset_state` first.
@@ -250,17 +295,33 @@ class StatefulRunner:
         batch_first: bool | None = None,
         detach: bool = True,
     ) -> None:
+        _check_module(module)
         self.module = module
         self.batch_first = (
-            bool(getattr(module, "batch_first", True)) if batch_first is None else batch_first
+            bool(getattr(module, "batch_first", True))
+            if batch_first is None
+            else _validate.flag(batch_first, "batch_first")
         )
-        self.detach = detach
+        self.detach = _validate.flag(detach, "detach")
         self.state: Any = None
 
     def __call__(self, x: Any) -> Any:
         """Run one chunk from the carried state; keep the new state; return the output."""
+        if framework_of(x) != "torch" or not hasattr(x, "dim") or x.dim() < 2:
+            raise ArgumentError(
+                "StatefulRunner takes a PyTorch tensor with a time axis, (batch_size, seq_len, "
+                f"...) or (seq_len, batch_size, ...); got {type(x).__name__} "
+                f"{getattr(x, 'shape', '')}. Convert NumPy input with torch.from_numpy(x)"
+            )
         self._check_batch_size(x)
-        output, state = self.module(x, self.state)
+        result = self.module(x, self.state)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise UnsupportedLayerError(
+                f"StatefulRunner needs a module that returns a pair (output, state), as nn.LSTM, "
+                f"nn.GRU and nn.RNN do; {type(self.module).__name__} returned "
+                f"{type(result).__name__}{_length(result)}"
+            )
+        output, state = result
         self.state = detach_state(state) if self.detach else state
         return output
 
@@ -271,9 +332,9 @@ class StatefulRunner:
     def _check_batch_size(self, x: Any) -> None:
         """Raise StateBatchSizeError if ``x`` has a different batch size from the carried state."""
         first = self.state
-        while isinstance(first, (tuple, list)):
+        while isinstance(first, (tuple, list)) and first:
             first = first[0]
-        if first is None or first.dim() < 3:
+        if framework_of(first) != "torch" or first.dim() < 3:
             return  # no state yet, or an unbatched one (PyTorch checks those itself)
         carried = first.shape[1]  # h is (num_layers * num_directions, batch_size, hidden_size)
         given = x.shape[0] if self.batch_first else x.shape[1]

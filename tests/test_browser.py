@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
+from _ext.notebook_export import pages_url
 from tests.book_layout import ROOT, chapter_sources, toc_entries
 
 HTML = ROOT / "_build" / "html"
@@ -30,6 +33,7 @@ CHROMIUM_FLAGS = [
 ]
 PAGES = [f"{entry}.html" for entry in toc_entries()]
 CHAPTERS = [str(path.relative_to(ROOT).with_suffix("")) for path in chapter_sources()]
+REPOSITORY_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +60,7 @@ def browser():
     if executable is None:
         pytest.fail(
             "Chromium is not installed, so the browser tests cannot run. Install Debian's package "
-            "with `apt-get install chromium` (.ci/run does this on a fresh machine)."
+            "with `apt-get install chromium` (`make test` does this when it runs as root)."
         )
     from playwright.sync_api import sync_playwright
 
@@ -171,8 +175,12 @@ def test_colab_and_download_links_reach_the_generated_notebook(page, book_url, c
     assert download is not None, f"{chapter}: no download link"
     response = page.request.get(f"{book_url}/{chapter}.html".rsplit("/", 1)[0] + "/" + download)
     assert response.ok, f"{chapter}: downloading the notebook failed ({response.status})"
-    first_cell = json.loads(response.body())["cells"][0]
-    assert "google.colab" in "".join(first_cell["source"]), "the first cell must install in Colab"
+    first_cell = "".join(json.loads(response.body())["cells"][0]["source"])
+    assert "google.colab" in first_cell, "the first cell must install in Colab"
+    wheel = re.search(r'"lstm-notes @ (\S+)/(wheels/lstm_notes-\S+\.whl)"', first_cell)
+    assert wheel and wheel[1] == pages_url(REPOSITORY_URL).rstrip("/"), first_cell
+    served = page.request.get(f"{book_url}/{wheel[2]}")
+    assert served.ok, f"{chapter}: the wheel the Colab cell installs is not published ({wheel[2]})"
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import importlib
 import itertools
 import warnings
+from typing import Any
 
-import keras
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
 
-from lstm_notes import ShapeError, describe, expected_shapes
+from lstm_notes import ArgumentError, ShapeError, UnsupportedLayerError, describe, expected_shapes
+from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
-KERAS_KINDS = {
-    "LSTM": keras.layers.LSTM,
-    "GRU": keras.layers.GRU,
-    "SimpleRNN": keras.layers.SimpleRNN,
-}
+try:
+    import keras
+except ImportError:  # the torch-only job deselects the Keras tests (-m "not keras")
+    keras = None
+
+KERAS_KINDS = ["LSTM", "GRU", "SimpleRNN"]
 TORCH_KINDS = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "SimpleRNN": torch.nn.RNN}
 WRAPPERS = ["plain", "concat", "sum", "ave", "mul", None]
 
@@ -32,7 +35,7 @@ def _gru_order(w: np.ndarray) -> np.ndarray:
     return np.concatenate([r, z, h], axis=-1)
 
 
-def _copy_direction(source: keras.layers.Layer, module: torch.nn.Module, suffix: str) -> None:
+def _copy_direction(source: Any, module: torch.nn.Module, suffix: str) -> None:
     """Copy one Keras direction into PyTorch (written out here, independent of lstm_notes.port)."""
     kernel, recurrent, bias = source.get_weights()
     if isinstance(source, keras.layers.GRU):  # reset_after=True: bias rows (input, recurrent)
@@ -48,9 +51,7 @@ def _copy_direction(source: keras.layers.Layer, module: torch.nn.Module, suffix:
     getattr(module, f"bias_hh_l0{suffix}").data.copy_(torch.from_numpy(bias_hh))
 
 
-def _torch_twin(
-    kind: str, layer: keras.layers.Layer, input_size: int, units: int
-) -> torch.nn.Module:
+def _torch_twin(kind: str, layer: Any, input_size: int, units: int) -> torch.nn.Module:
     bidirectional = isinstance(layer, keras.layers.Bidirectional)
     module = TORCH_KINDS[kind](input_size, units, batch_first=True, bidirectional=bidirectional)
     if bidirectional:
@@ -61,6 +62,7 @@ def _torch_twin(
     return module.eval()
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize(
     ("kind", "sequences", "wrapper"), list(itertools.product(KERAS_KINDS, [False, True], WRAPPERS))
 )
@@ -69,7 +71,7 @@ def test_keras_counterparts_evaluate_to_the_same_numbers(
 ) -> None:
     """Each counterpart is a PyTorch expression; evaluated on the twin module it gives the value."""
     keras.utils.set_random_seed(1)
-    layer = KERAS_KINDS[kind](4, return_sequences=sequences, return_state=True)
+    layer = getattr(keras.layers, kind)(4, return_sequences=sequences, return_state=True)
     if wrapper != "plain":
         layer = keras.layers.Bidirectional(layer, merge_mode=wrapper)
     x = _x(2, 5, 3)
@@ -124,6 +126,7 @@ def test_torch_counterparts_name_the_keras_tensors() -> None:
     assert unbatched.rows[1].counterpart == "final_state[0] is h_n[0]"
 
 
+@pytest.mark.keras
 def test_keras_gru_rows() -> None:
     layer = keras.layers.Bidirectional(keras.layers.GRU(4, return_state=True), merge_mode="ave")
     table = describe(layer, _x(2, 5, 3))
@@ -139,6 +142,7 @@ def test_keras_gru_rows() -> None:
     )
 
 
+@pytest.mark.keras
 def test_text_and_html() -> None:
     table = describe(keras.layers.LSTM(4, return_state=True), _x(2, 5, 3))
     text = str(table)
@@ -150,25 +154,79 @@ def test_text_and_html() -> None:
     assert "final_carry_state" in html
 
 
-def test_inputs_are_converted_between_frameworks() -> None:
+def test_numpy_and_lists_are_converted_to_the_module_dtype() -> None:
     table = describe(torch.nn.GRU(3, 4), np.zeros((5, 2, 3)))  # float64 NumPy into float32 torch
     assert table.rows[0].shape == (5, 2, 4)
-    table = describe(keras.layers.GRU(4), torch.zeros(2, 5, 3))  # a torch tensor into Keras
+    assert table.outputs[0].dtype == torch.float32
+    table = describe(torch.nn.GRU(3, 4), [[0.0, 0.0, 0.0]])  # a list: one unbatched step
+    assert table.rows[0].shape == (1, 4)
+
+
+@pytest.mark.keras
+def test_a_torch_tensor_is_converted_for_keras() -> None:
+    table = describe(keras.layers.GRU(4), torch.zeros(2, 5, 3))
     assert table.rows[0].shape == (2, 4)
 
 
-def test_unknown_name_and_unsupported_layer() -> None:
+def test_unknown_name() -> None:
     table = describe(torch.nn.GRU(3, 4), _x(5, 2, 3))
     with pytest.raises(
         KeyError, match=r"no returned tensor named 'c_n'; names: \['output', 'h_n'\]"
     ):
         table["c_n"]
-    with pytest.raises(TypeError, match="supported are"):
-        describe(torch.nn.Linear(3, 4), _x(2, 3))
-    with pytest.raises(TypeError, match="x must be a NumPy array or a tensor, got list"):
-        describe(torch.nn.GRU(3, 4), [[0.0, 0.0, 0.0]])
-    with pytest.raises(ValueError, match="expects input_size=3"):
-        describe(torch.nn.GRU(3, 4), _x(5, 2, 4))
+
+
+BAD_X = [
+    # (x for torch.nn.GRU(3, 4), what the message must say)
+    (None, "must be an array"),
+    ("abc", "must be an array"),
+    ([[0.0, 1.0], [0.0]], "no ragged rows"),
+    (np.array([["a", "b", "c"]]), "must hold numbers"),
+    (torch.zeros(5, 2, 3, dtype=torch.float64), r"dtype torch\.float64 .* torch\.float32"),
+    (_x(5, 2, 4), "expects input_size=3"),
+    (_x(3), "got rank 1"),
+    (_x(0, 2, 3), "seq_len=0"),
+]
+
+
+@pytest.mark.parametrize(("x", "message"), BAD_X)
+def test_bad_inputs_are_named(x: Any, message: str) -> None:
+    with pytest.raises(ArgumentError, match=message):
+        describe(torch.nn.GRU(3, 4), x)
+
+
+@pytest.mark.keras
+def test_a_symbolic_keras_input_is_refused() -> None:
+    with pytest.raises(ArgumentError, match=r"symbolic KerasTensor .*expected_shapes"):
+        describe(keras.layers.LSTM(4), keras.Input((5, 3)))
+    with pytest.raises(UnsupportedLayerError, match="a tensor rather than a layer"):
+        describe(keras.Input((5, 3)), _x(2, 5, 3))
+
+
+def test_unsupported_layers_are_refused() -> None:
+    for layer in (torch.nn.Linear(3, 4), torch.nn.GRU, None, [torch.nn.GRU(3, 4)]):
+        with pytest.raises(UnsupportedLayerError, match="describe takes"):
+            describe(layer, _x(2, 3))
+
+
+@pytest.mark.parametrize("bad", FIXED_JUNK, ids=repr)
+def test_describe_on_fixed_junk(bad: Any) -> None:
+    module = torch.nn.RNN(3, 2)
+    assert check_junk(lambda: describe(bad, _x(2, 3))) is None
+    table = check_junk(lambda: describe(module, bad))
+    if table is not None:
+        assert [(r.name, r.shape) for r in table.rows] == expected_shapes(module, np.shape(bad))
+
+
+@JUNK_SETTINGS
+@given(x=junk)
+def test_describe_on_junk(x: Any) -> None:
+    module = torch.nn.LSTM(2, 3, batch_first=True)
+    table = check_junk(lambda: describe(module, x))
+    if table is not None:  # what came back is what the module computes
+        with torch.no_grad():
+            output = module(torch.as_tensor(np.asarray(x, dtype=np.float32)))[0]
+        torch.testing.assert_close(table["output"], output)
 
 
 def test_shape_disagreement_is_reported_as_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:

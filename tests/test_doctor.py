@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import json
 import platform
 import subprocess
 import sys
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 
-from lstm_notes.doctor import CUDNN_SECTION, DoctorReport, Section, _backend_gpu, doctor, main
+import lstm_notes.cudnn
+from lstm_notes import doctor as doctor_module
+from lstm_notes.doctor import CUDNN_SECTION, DoctorReport, Section, doctor, main
+from lstm_notes.environment import BF16_FLAGS, bf16_support, cpu_count
 
-SECTIONS = ["Python", "NumPy", "TensorFlow", "Keras", "PyTorch", CUDNN_SECTION]
+SECTIONS = ["Python", "CPU", "NumPy", "TensorFlow", "Keras", "PyTorch", CUDNN_SECTION]
 VERDICT = "default LSTM uses cuDNN"
 
 
 def run_doctor(*args: str, block: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     """Run the doctor in a fresh interpreter, with the modules in ``block`` made unimportable."""
-    if not block:
-        command = [sys.executable, "-m", "lstm_notes", *args]
-    else:
-        code = (
-            "import sys\n"
-            f"for name in {block!r}:\n"
-            "    sys.modules[name] = None  # 'import name' now raises ImportError\n"
-            "from lstm_notes.doctor import main\n"
-            f"sys.exit(main({list(args)!r}))\n"
-        )
-        command = [sys.executable, "-c", code]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    code = (
+        "import sys\n"
+        f"for name in {block!r}:\n"
+        "    sys.modules[name] = None  # 'import name' now raises ImportError\n"
+        "from lstm_notes.doctor import main\n"
+        f"sys.exit(main({list(args)!r}))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 def parse(text: str) -> dict[str, dict[str, str]]:
@@ -46,170 +48,137 @@ def parse(text: str) -> dict[str, dict[str, str]]:
     return report
 
 
-def keras_with_lstm(lstm_class: type) -> SimpleNamespace:
-    """The real ``keras``, except that ``keras.layers.LSTM`` is ``lstm_class``."""
-    import keras
-
-    return SimpleNamespace(
-        __version__=keras.__version__,
-        layers=SimpleNamespace(LSTM=lstm_class),
-        backend=keras.backend,
-    )
-
-
-def fake_tensorflow(gpus: int) -> SimpleNamespace:
-    """A stand-in for ``tensorflow`` that sees ``gpus`` logical GPUs."""
-    devices = [SimpleNamespace(name=f"/device:GPU:{i}") for i in range(gpus)]
-    return SimpleNamespace(config=SimpleNamespace(list_logical_devices=lambda kind: devices))
-
-
-def importer_with(**modules: object):
-    """An importer serving the given stand-ins; any other framework is 'not installed'."""
-
-    def importer(name: str) -> ModuleType:
-        if name in modules:
-            return modules[name]  # type: ignore[return-value]
-        if name == "numpy":
-            return importlib.import_module(name)
-        raise ImportError(f"No module named {name!r}")
-
-    return importer
-
-
-def verdict(**modules: object) -> str:
-    return doctor(importer=importer_with(**modules)).as_dict()[CUDNN_SECTION][VERDICT]
+@pytest.fixture
+def frameworks_loaded() -> None:
+    """Import the frameworks whole before a test fakes or breaks one (they import each other)."""
+    for name in ("torch", "tensorflow", "keras"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 @pytest.fixture(scope="module")
 def full_run() -> subprocess.CompletedProcess[str]:
-    """One run of ``python -m lstm_notes`` with every framework importable (about 6 s)."""
-    return run_doctor()
-
-
-def test_cli_exits_zero_and_prints_every_section(
-    full_run: subprocess.CompletedProcess[str],
-) -> None:
-    result = full_run
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    report = parse(result.stdout)
-    assert list(report) == ["LSTM Notes environment doctor", *SECTIONS]
-    assert report["Python"]["version"].startswith(platform.python_version())
-
-
-def test_cli_keeps_framework_start_up_logs_off_the_terminal(
-    full_run: subprocess.CompletedProcess[str],
-) -> None:
-    assert full_run.stderr == "", (
-        f"the doctor should print only its report, got:\n{full_run.stderr}"
+    """One run of ``python -m lstm_notes`` with every framework importable."""
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_notes"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 
+@pytest.mark.keras
+@pytest.mark.torch
+def test_cli_prints_every_section_and_nothing_else(
+    full_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert full_run.returncode == 0, full_run.stderr
+    assert full_run.stderr == "", f"the doctor should print only its report:\n{full_run.stderr}"
+    report = parse(full_run.stdout)
+    assert list(report) == ["LSTM Notes environment doctor", *SECTIONS]
+    assert report["Python"]["version"].startswith(platform.python_version())
+    assert report["CPU"]["cores available"] == str(cpu_count())
+
+
+@pytest.mark.keras
+@pytest.mark.torch
 def test_cli_versions_agree_with_installed_distributions(
     full_run: subprocess.CompletedProcess[str],
 ) -> None:
     report = parse(full_run.stdout)
-    assert report["NumPy"]["version"] == importlib.metadata.version("numpy")
-    assert report["TensorFlow"]["version"] == importlib.metadata.version("tensorflow")
-    assert report["Keras"]["version"] == importlib.metadata.version("keras")
-    assert report["PyTorch"]["version"] == importlib.metadata.version("torch")
+    for section, dist in [("NumPy", "numpy"), ("TensorFlow", "tensorflow"), ("Keras", "keras"),
+                          ("PyTorch", "torch")]:  # fmt: skip
+        assert report[section]["version"] == importlib.metadata.version(dist)
     assert report[CUDNN_SECTION][VERDICT].startswith(("yes: ", "no: "))
 
 
 def test_cli_reports_missing_frameworks_instead_of_failing() -> None:
-    result = run_doctor(block=("torch", "tensorflow", "keras"))
+    result = run_doctor("--json", block=("torch", "tensorflow", "keras"))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    report = parse(result.stdout)
+    report = json.loads(result.stdout)
+    assert list(report) == SECTIONS
     assert report["PyTorch"] == {"torch": "not installed"}
     assert report["TensorFlow"] == {"tensorflow": "not installed"}
     assert report["Keras"] == {"keras": "not installed"}
-    assert report[CUDNN_SECTION][VERDICT] == "no: keras not installed"
+    assert report[CUDNN_SECTION] == {"keras": "not installed"}
 
 
-def test_cli_json_is_the_report_as_a_dict() -> None:
-    result = run_doctor("--json", block=("torch", "tensorflow", "keras"))
-    assert result.returncode == 0, result.stderr
-    assert list(json.loads(result.stdout)) == SECTIONS
+@pytest.mark.usefixtures("frameworks_loaded")
+def test_a_framework_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.import_module
 
-
-def test_a_framework_that_fails_to_import_is_reported() -> None:
-    def broken(name: str) -> ModuleType:
-        raise RuntimeError(f"{name} is half-installed")
-
-    report = doctor(importer=broken).as_dict()
-    assert report["PyTorch"]["torch"] == "import failed (RuntimeError: torch is half-installed)"
-    assert report["NumPy"]["numpy"] == "import failed (RuntimeError: numpy is half-installed)"
-
-
-def test_a_missing_dependency_of_a_framework_is_not_called_not_installed() -> None:
-    def keras_without_backend(name: str) -> ModuleType:
+    def broken(name: str, *args: object) -> object:
+        if name == "torch":
+            raise RuntimeError("torch is half-installed")
         if name == "keras":
             raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
-        return importer_with()(name)
+        return real(name, *args)
 
-    report = doctor(importer=keras_without_backend).as_dict()
+    monkeypatch.setattr(doctor_module.importlib, "import_module", broken)
+    report = doctor().as_dict()
+    assert report["PyTorch"] == {"torch": "import failed (RuntimeError: torch is half-installed)"}
     expected = "import failed (ModuleNotFoundError: No module named 'tensorflow')"
-    assert report["Keras"] == {"keras": expected}
-    assert report["TensorFlow"] == {"tensorflow": "not installed"}
+    assert report["Keras"] == {"keras": expected}  # keras is there; what it needs is not
 
 
-def test_a_query_that_raises_becomes_unavailable() -> None:
-    def cuda_raises() -> int:
+@pytest.mark.usefixtures("frameworks_loaded")
+def test_a_query_that_raises_becomes_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    def driver_too_old() -> int:
         raise RuntimeError("driver too old")
 
-    torch = SimpleNamespace(
+    fake_torch = SimpleNamespace(
         __version__="2.99",
         version=SimpleNamespace(cuda="12.8"),
-        backends=SimpleNamespace(
-            cudnn=SimpleNamespace(version=lambda: 91000),
-            mps=SimpleNamespace(is_available=lambda: False),
-        ),
-        cuda=SimpleNamespace(is_available=lambda: True, device_count=cuda_raises),
+        backends=SimpleNamespace(cudnn=SimpleNamespace(version=lambda: 91000)),
+        cuda=SimpleNamespace(is_available=lambda: False, device_count=driver_too_old),
         get_num_threads=lambda: 4,
         get_num_interop_threads=lambda: 2,
     )
-    rows = doctor(importer=importer_with(torch=torch)).as_dict()["PyTorch"]
-    assert rows["CUDA (built with)"] == "12.8"
-    assert rows["cuDNN"] == "91000"
+    monkeypatch.setitem(sys.modules, "torch", fake_torch)
+    rows = doctor().as_dict()["PyTorch"]
+    assert rows["CUDA (built with)"] == "12.8" and rows["cuDNN"] == "91000"
     assert rows["devices"] == "unavailable (RuntimeError: driver too old)"
     assert rows["threads"] == "intra-op 4, inter-op 2"
 
 
-def test_cudnn_verdict_needs_a_gpu_visible_to_the_tensorflow_backend() -> None:
-    import keras
-
+@pytest.mark.keras
+@pytest.mark.parametrize(
+    ("gpu", "verdict"),
+    [
+        (True, "yes: the defaults allow cuDNN and the tensorflow backend sees a GPU"),
+        (False, "no: would use cuDNN on a GPU, but no GPU is visible to the tensorflow backend"),
+    ],
+)
+def test_cudnn_verdict_follows_the_backend_s_gpu(
+    gpu: bool, verdict: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keras = pytest.importorskip("keras")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the book runs Keras on the TensorFlow backend")
-    with_gpu = verdict(keras=keras, tensorflow=fake_tensorflow(gpus=1))
-    without_gpu = verdict(keras=keras, tensorflow=fake_tensorflow(gpus=0))
-    assert with_gpu == "yes: the defaults allow cuDNN and the tensorflow backend sees a GPU"
-    assert without_gpu.startswith("no: the tensorflow backend sees no GPU")
+    monkeypatch.setattr(lstm_notes.cudnn, "backend_sees_gpu", lambda backend: gpu)
+    assert doctor().as_dict()[CUDNN_SECTION][VERDICT] == verdict
 
 
-def test_cudnn_verdict_names_a_default_that_rules_cudnn_out() -> None:
-    import keras
-
-    class DroppingLSTM(keras.layers.LSTM):
-        """An LSTM whose default recurrent_dropout is not 0."""
-
-        def __init__(self, units: int, **kwargs: object) -> None:
-            super().__init__(units, recurrent_dropout=0.25, **kwargs)
-
-    text = verdict(keras=keras_with_lstm(DroppingLSTM), tensorflow=fake_tensorflow(gpus=1))
-    assert text == "no: the defaults rule it out: recurrent_dropout=0.25"
-
-
-def test_cudnn_verdict_numpy_backend_never_uses_cudnn() -> None:
-    assert _backend_gpu("numpy", importer_with()) is False
+def test_cpu_section_reports_bf16_units_and_a_recipe() -> None:
+    rows = doctor().as_dict()["CPU"]
+    units = bf16_support()
+    if units:
+        assert rows["bfloat16 units"] == ", ".join(units.values())
+        assert rows["try first here"].startswith(("nn.LSTM in bfloat16", "nn.LSTM on cuda"))
+    else:
+        assert rows["bfloat16 units"].startswith("none (bfloat16 is emulated")
+        assert (
+            "bfloat16" not in rows["try first here"].split(";")[0]
+            or "cuda" in rows["try first here"]
+        )
+    assert set(units) <= set(BF16_FLAGS)
 
 
 def test_format_aligns_values_across_sections() -> None:
     report = DoctorReport(
-        (
-            Section("A", (("x", "1"), ("longer label", "2"))),
-            Section("B", (("y", "3"),)),
-        )
+        (Section("A", (("x", "1"), ("longer label", "2"))), Section("B", (("y", "3"),)))
     )
     lines = report.format().splitlines()
     assert lines == ["A", "  x             1", "  longer label  2", "", "B", "  y             3"]

@@ -8,13 +8,21 @@ within 1e-5.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import keras
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from lstm_notes import ArgumentError
+from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
+
+try:
+    import keras
+except ImportError:  # the torch-only job deselects the Keras tests (-m "not keras")
+    keras = None
 
 from lstm_notes.reference import (
     gru_sequence,
@@ -223,9 +231,38 @@ def test_a_sequence_split_in_two_gives_the_same_outputs(
     ],
     ids=["kernel", "recurrent_kernel", "x", "c0", "gru_bias", "h_prev", "activation"],
 )
-def test_bad_input_raises_a_value_error_that_says_what_was_expected(call, message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+def test_bad_input_raises_an_error_that_says_what_was_expected(call, message: str) -> None:
+    with pytest.raises(ArgumentError, match=re.escape(message)):
         call()
+
+
+def _lstm_weights() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(8)
+
+
+@pytest.mark.parametrize("bad", FIXED_JUNK, ids=repr)
+def test_reference_cells_on_fixed_junk(bad: Any) -> None:
+    kernel, recurrent_kernel, bias = _lstm_weights()
+    x = np.zeros((1, 2, 3))
+    for call in (
+        lambda: lstm_sequence(bad, kernel, recurrent_kernel, bias),
+        lambda: lstm_sequence(x, bad, recurrent_kernel, bias),
+        lambda: lstm_sequence(x, kernel, recurrent_kernel, bad),
+        lambda: lstm_sequence(x, kernel, recurrent_kernel, bias, h0=bad),
+        lambda: gru_sequence(x, np.zeros((3, 6)), np.zeros((2, 6)), None, activation=bad),
+        lambda: rnn_step(bad, np.zeros((1, 2)), np.zeros((3, 2)), np.zeros((2, 2)), None),
+    ):
+        result = check_junk(call)
+        assert result is None or all(np.all(np.isfinite(r)) for r in result)
+
+
+@JUNK_SETTINGS
+@given(x=junk, h0=junk)
+def test_lstm_sequence_on_junk(x: Any, h0: Any) -> None:
+    kernel, recurrent_kernel, bias = _lstm_weights()
+    result = check_junk(lambda: lstm_sequence(x, kernel, recurrent_kernel, bias, h0=h0))
+    if result is not None:  # zero weights: the state stays exactly zero (h0 = None)
+        assert not np.any(result[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +270,7 @@ def test_bad_input_raises_a_value_error_that_says_what_was_expected(call, messag
 # ---------------------------------------------------------------------------------------------
 
 
-def _keras_layer(layer: keras.layers.Layer, input_size: int, rng: np.random.Generator) -> list:
+def _keras_layer(layer: Any, input_size: int, rng: np.random.Generator) -> list:
     """Build a Keras layer, give it random weights, and return them (Keras layout)."""
     layer.build((None, None, input_size))
     weights = [_random(rng, *w.shape) for w in layer.get_weights()]
@@ -241,6 +278,7 @@ def _keras_layer(layer: keras.layers.Layer, input_size: int, rng: np.random.Gene
     return weights
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize(
     ("activation", "recurrent_activation"), [("tanh", "sigmoid"), ("relu", "hard_sigmoid")]
@@ -257,6 +295,7 @@ def test_lstm_matches_keras(case: tuple, activation: str, recurrent_activation: 
         _close(actual, wanted)
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize(
     ("reset_after", "activation", "recurrent_activation"),
@@ -280,6 +319,7 @@ def test_gru_matches_keras(
         _close(actual, wanted)
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_simple_rnn_matches_keras(case: tuple, activation: str) -> None:
@@ -336,6 +376,7 @@ def _run_torch(module: torch.nn.RNNBase, x: np.ndarray, *states: np.ndarray | No
     return (outputs.numpy(), *(state[0].numpy() for state in final))
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("case", CASES)
 def test_lstm_matches_torch(case: tuple) -> None:
     rng, x, h0 = _inputs(case, seed=40)
@@ -348,6 +389,7 @@ def test_lstm_matches_torch(case: tuple) -> None:
         _close(got, wanted)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("case", CASES)
 def test_gru_matches_torch(case: tuple) -> None:
     rng, x, h0 = _inputs(case, seed=50)
@@ -359,6 +401,7 @@ def test_gru_matches_torch(case: tuple) -> None:
         _close(got, wanted)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 def test_rnn_matches_torch(case: tuple, nonlinearity: str) -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lstm_notes import (
+    ArgumentError,
     StateBatchSizeError,
     StatefulRunner,
     StreamLayoutError,
+    UnsupportedLayerError,
     detach_state,
-    language_model_batches,
     stateful_batches,
 )
+from lstm_notes.stateful import language_model_batches
+from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
 # ---------------------------------------------------------------- layout
 
@@ -113,11 +118,15 @@ def test_language_model_needs_one_step_more_than_its_inputs() -> None:
 @pytest.mark.parametrize(
     ("batch_size", "seq_len", "message"),
     [
-        (0, 3, "batch_size must be a positive integer"),
-        (2, -1, "seq_len must be a positive integer"),
-        (2.0, 3, r"batch_size must be a positive integer, got 2\.0 of type float"),
+        (0, 3, "batch_size must be at least 1, got 0"),
+        (2, -1, "seq_len must be at least 1"),
+        (2.0, 3, r"batch_size must be an integer, got 2\.0 \(float\)"),
         (True, 3, "got the bool True"),
-        ("2", 3, "of type str"),
+        ("2", 3, r"\(str\)"),
+        (None, 3, "batch_size must be an integer, got None"),
+        (float("nan"), 3, "batch_size must be an integer, got nan"),
+        (2, float("inf"), "seq_len must be an integer, got inf"),
+        (2, 2**40, "seq_len must be at most"),
     ],
 )
 def test_bad_sizes_are_named(batch_size: object, seq_len: object, message: str) -> None:
@@ -151,6 +160,7 @@ def _lstm(batch_first: bool = True) -> torch.nn.LSTM:
     return torch.nn.LSTM(input_size=3, hidden_size=4, num_layers=2, batch_first=batch_first)
 
 
+@pytest.mark.torch
 def test_runner_carries_state_like_one_long_call() -> None:
     lstm = _lstm()
     runner = StatefulRunner(lstm)
@@ -163,6 +173,7 @@ def test_runner_carries_state_like_one_long_call() -> None:
     torch.testing.assert_close(runner.state[1], c)
 
 
+@pytest.mark.torch
 def test_runner_reset_starts_from_zeros() -> None:
     lstm = _lstm()
     runner = StatefulRunner(lstm)
@@ -177,6 +188,7 @@ def test_runner_reset_starts_from_zeros() -> None:
     assert not torch.allclose(carried, first)
 
 
+@pytest.mark.torch
 def test_runner_detaches_so_each_chunk_backpropagates_alone() -> None:
     lstm = _lstm()
     runner = StatefulRunner(lstm)
@@ -186,12 +198,14 @@ def test_runner_detaches_so_each_chunk_backpropagates_alone() -> None:
         assert all(not part.requires_grad for part in runner.state)
 
 
+@pytest.mark.torch
 def test_runner_without_detach_keeps_the_graph() -> None:
     runner = StatefulRunner(_lstm(), detach=False)
     runner(torch.randn(2, 4, 3))
     assert all(part.requires_grad for part in runner.state)
 
 
+@pytest.mark.torch
 def test_runner_refuses_a_new_batch_size() -> None:
     runner = StatefulRunner(_lstm(batch_first=False))
     assert runner.batch_first is False
@@ -204,6 +218,7 @@ def test_runner_refuses_a_new_batch_size() -> None:
     assert runner(torch.randn(4, 3, 3)).shape == (4, 3, 4)
 
 
+@pytest.mark.torch
 def test_runner_wraps_any_module_with_the_rnn_signature() -> None:
     torch.manual_seed(0)
     gru = torch.nn.GRU(input_size=3, hidden_size=4)  # batch_first=False, state is h alone
@@ -214,6 +229,7 @@ def test_runner_wraps_any_module_with_the_rnn_signature() -> None:
         torch.testing.assert_close(out, gru(x)[0])
 
 
+@pytest.mark.torch
 def test_detach_state_keeps_structure_and_values() -> None:
     h = torch.ones(1, 2, 3, requires_grad=True) * 3
     state = [(h, h), h]
@@ -225,6 +241,7 @@ def test_detach_state_keeps_structure_and_values() -> None:
     assert detach_state(None) is None
 
 
+@pytest.mark.torch
 def test_runner_checks_token_id_inputs_of_a_whole_model() -> None:
     torch.manual_seed(0)
     embedding, lstm = torch.nn.Embedding(10, 3), _lstm()
@@ -240,6 +257,7 @@ def test_runner_checks_token_id_inputs_of_a_whole_model() -> None:
             runner(torch.zeros(2, 5, dtype=torch.long))
 
 
+@pytest.mark.torch
 def test_runner_leaves_unbatched_calls_to_pytorch() -> None:
     lstm = torch.nn.LSTM(input_size=3, hidden_size=4)
     runner = StatefulRunner(lstm)
@@ -249,3 +267,118 @@ def test_runner_leaves_unbatched_calls_to_pytorch() -> None:
     assert runner.state[0].shape == (1, 4)
     assert first.shape == (5, 4)
     assert second.shape == (2, 4)
+
+
+# ---------------------------------------------------------------- bad input (issue 17)
+
+BAD_STREAMS = [
+    ("some text", "encode text first"),
+    (b"bytes", "encode text first"),
+    ([[1, 2], [3]], "no ragged rows"),
+    ([1, None, 3], "must hold numbers"),
+    (None, "must be an array"),
+    (np.float32(1.0), "time axis"),
+    ({"a": 1}, "must hold numbers"),
+]
+
+
+@pytest.mark.parametrize(("stream", "message"), BAD_STREAMS)
+def test_bad_streams_are_named(stream: object, message: str) -> None:
+    with pytest.raises(StreamLayoutError, match=message):
+        stateful_batches(stream, 1, 1)
+    with pytest.raises(StreamLayoutError, match=message):
+        language_model_batches(stream, 1, 1)
+
+
+@pytest.mark.parametrize("bad", FIXED_JUNK, ids=repr)
+def test_layout_on_fixed_junk(bad: object) -> None:
+    for call in (
+        lambda: stateful_batches(bad, 2, 2),
+        lambda: stateful_batches(np.arange(8), bad, 2),
+        lambda: stateful_batches(np.arange(8), 2, bad),
+        lambda: language_model_batches(bad, 1, 2),
+    ):
+        out = check_junk(call)
+        if out is not None:  # only a valid stream can come back: check it is laid out
+            assert out.shape[1:3] == (2, 2)
+
+
+@JUNK_SETTINGS
+@given(stream=junk, batch_size=junk, seq_len=junk)
+def test_stateful_batches_on_junk(stream: object, batch_size: object, seq_len: object) -> None:
+    out = check_junk(lambda: stateful_batches(stream, batch_size, seq_len))
+    if out is not None:
+        flat = np.asarray(stream)
+        lane = out.shape[0] * out.shape[2]
+        np.testing.assert_array_equal(out[:, 0].reshape(-1, *flat.shape[1:]), flat[:lane])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("state", FIXED_JUNK[1:], ids=repr)  # None is a valid state
+def test_detach_state_refuses_what_has_nothing_to_detach(state: object) -> None:
+    if isinstance(state, (list, dict)) and not state:
+        assert detach_state(state) == state  # an empty container is returned as it is
+        return
+    with pytest.raises(ArgumentError, match="detach_state takes a torch tensor"):
+        detach_state(state)
+
+
+@pytest.mark.torch
+def test_detach_state_keeps_namedtuples_and_dicts() -> None:
+    from collections import namedtuple
+
+    State = namedtuple("State", ["h", "c"])
+    h = torch.ones(1, 2, requires_grad=True) * 2
+    detached = detach_state({"lstm": State(h, h)})
+    assert type(detached["lstm"]) is State
+    assert not detached["lstm"].c.requires_grad
+    torch.testing.assert_close(detached["lstm"].h, h.detach())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (lambda: torch.nn.Linear(3, 4), "does not take a state argument"),
+        (lambda: torch.nn.LSTM, "module instance"),
+        (lambda: "lstm", "module instance"),
+        (lambda: None, "module instance"),
+    ],
+)
+def test_runner_refuses_modules_without_the_rnn_signature(module: Any, message: str) -> None:
+    with pytest.raises(UnsupportedLayerError, match=message):
+        StatefulRunner(module())
+
+
+@pytest.mark.keras
+def test_runner_refuses_a_keras_layer() -> None:
+    keras = pytest.importorskip("keras")
+    with pytest.raises(UnsupportedLayerError, match="stateful=True"):
+        StatefulRunner(keras.layers.LSTM(4))
+
+
+@pytest.mark.torch
+def test_runner_refuses_a_module_that_does_not_return_output_and_state() -> None:
+    lstm = _lstm()
+
+    def output_only(x: torch.Tensor, state: object) -> torch.Tensor:
+        return lstm(x, state)[0]  # a tensor of 2 rows would unpack silently as (output, state)
+
+    runner = StatefulRunner(output_only)
+    with pytest.raises(UnsupportedLayerError, match=r"returns a pair.*returned Tensor"):
+        runner(torch.zeros(2, 3, 3))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("x", [np.zeros((2, 3, 3), np.float32), [[1.0]], None, torch.zeros(3)])
+def test_runner_refuses_input_that_is_not_a_torch_sequence(x: object) -> None:
+    with pytest.raises(ArgumentError, match=r"torch\.from_numpy"):
+        StatefulRunner(_lstm())(x)
+
+
+@pytest.mark.torch
+def test_runner_options_must_be_bools() -> None:
+    with pytest.raises(ArgumentError, match="detach must be True or False"):
+        StatefulRunner(_lstm(), detach="no")
+    with pytest.raises(ArgumentError, match="batch_first must be True or False"):
+        StatefulRunner(_lstm(), batch_first=1)

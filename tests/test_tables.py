@@ -108,7 +108,3 @@ def test_alignment_must_be_one_l_or_r_per_column(align: str) -> None:
     for make in (text_table, html_table):
         with pytest.raises(TableError, match=r"one letter per column \(2\), each 'l' or 'r'"):
             make(("a", "b"), [("1", "2")], align=align)
-
-
-def test_table_error_is_a_value_error() -> None:
-    assert issubclass(TableError, ValueError)
