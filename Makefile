@@ -15,11 +15,11 @@ JOBS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest-xdist: loadfile keeps a chapter's cells on one worker, in order; worksteal balances tests.
+# Chapters run on $(JOBS) pytest-xdist workers; loadfile keeps a chapter's cells on one worker, in
+# order. The helper tests run on $(JOBS) workers too, beside the browser and torch-only runs.
 PYTEST := $(BIN)/pytest -n $(JOBS) --dist loadfile
-PYTEST_TESTS := $(BIN)/pytest -n $(JOBS) --dist worksteal
 
-.PHONY: book test lint clean chapter chromium torch-only
+.PHONY: book test lint clean chapter chromium torch-only test-helpers test-browser
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml scripts/install_kernel.py
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,15 @@ $(BOOK_STAMP): $(CHAPTERS_STAMP) $(BOOK_INPUTS)
 
 book: $(BOOK_STAMP)
 
+# Three pytest runs side by side on the two cores; each prints its own report when it ends.
 test: chromium book lint
-	$(PYTEST_TESTS) lstm_notes tests
-	$(MAKE) --no-print-directory torch-only
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target test-helpers test-browser torch-only
+
+test-helpers:
+	$(BIN)/pytest -n $(JOBS) --dist worksteal lstm_notes tests --ignore=tests/test_browser.py
+
+test-browser:
+	$(BIN)/pytest tests/test_browser.py
 
 chromium:
 	@scripts/ensure_chromium.sh
@@ -64,21 +70,21 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The helpers with PyTorch alone (no TensorFlow, no Keras): their unit tests and doctests, less
-# those marked `keras`. The book's own tests (layout, prose, browser) need the book's tools.
+# those marked `keras`, and the book's source checks (PyYAML and markdown-it read the chapters).
+# Left out: the browser test (it needs the built HTML) and the notebook/packaging test (jupytext).
 TORCH_VENV := _build/venv-torch
 $(TORCH_VENV)/.installed: constraints.txt pyproject.toml
 	rm -rf $(TORCH_VENV)
 	$(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install --quiet --no-compile torch numpy pytest hypothesis \
-	  -c constraints.txt
+	  pyyaml markdown-it-py mdit-py-plugins -c constraints.txt
 	$(TORCH_VENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 torch-only: $(TORCH_VENV)/.installed
 	$(TORCH_VENV)/bin/python -c "import importlib.util as u; assert not u.find_spec('keras')"
 	$(TORCH_VENV)/bin/pytest -o addopts="" -p no:cacheprovider --doctest-modules -m "not keras" \
-	  -q lstm_notes tests --ignore=tests/test_browser.py --ignore=tests/test_book_layout.py \
-	  --ignore=tests/test_prose_numbers.py --ignore=tests/test_packaging.py
+	  lstm_notes tests --ignore=tests/test_browser.py --ignore=tests/test_packaging.py
 
 clean:
 	rm -rf _build

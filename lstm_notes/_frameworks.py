@@ -38,8 +38,11 @@ _PIP = {"torch": "pip install torch", "keras": "pip install keras tensorflow"}
 def framework_of(obj: Any) -> Framework | None:
     """The framework that defines ``obj``'s class (or a base class), without importing anything.
 
-    Keras wins over TensorFlow for a class defined by Keras (a Keras layer or ``KerasTensor``);
-    a ``tf.Tensor`` is ``"tensorflow"``. Classes, not instances, are ``None``.
+    Keras wins over every other framework for a class defined by Keras (a Keras layer, variable
+    or ``KerasTensor``): on the PyTorch backend a Keras layer is also a ``torch.nn.Module``, and
+    it is still ``"keras"``. A ``tf.Tensor`` is ``"tensorflow"``, and a tensor a Keras layer
+    returns is its backend's (``"torch"`` or ``"jax"`` there). Classes, not instances, are
+    ``None``.
 
     >>> framework_of(3.0) is None
     True
@@ -51,7 +54,7 @@ def framework_of(obj: Any) -> Framework | None:
         package = (getattr(cls, "__module__", None) or "").split(".")[0]
         if package in _PACKAGES:
             found.append(_PACKAGES[package])
-    for framework in ("torch", "keras", "tensorflow", "jax", "numpy"):
+    for framework in ("keras", "torch", "tensorflow", "jax", "numpy"):
         if framework in found:
             return framework  # type: ignore[return-value]
     return None

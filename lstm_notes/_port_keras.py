@@ -14,6 +14,7 @@ from lstm_notes._layer import TORCH_CLASS, RnnLayer, read_layer, read_stack
 from lstm_notes._port_weights import (
     NOT_RECURRENT,
     LayerWeights,
+    keras_arrays,
     read_keras_weights,
     signature,
     warn,
@@ -91,7 +92,7 @@ def _read_keras_layer(layer: RnnLayer, source: bool) -> LayerWeights:
     _check_directions(layer)
     activations = {_keras_activation(cell, layer.kind) for cell in layer.cells}
     for cell in layer.cells:
-        if not cell.built or not cell.get_weights():
+        if not cell.built or not keras_arrays(cell):
             raise PortError(
                 f"Keras layer {cell.name!r} is not built, so it has no weights yet; call it once "
                 "on an input, or on keras.Input(shape=(seq_len, input_size)), before porting"

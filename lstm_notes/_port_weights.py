@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from lstm_notes._layer import RnnLayer, torch_param_names
+from lstm_notes.compare import as_numpy
 from lstm_notes.errors import PortWarning
 
 __all__ = [
@@ -96,9 +97,19 @@ def _to_keras(kind: str, direction: Direction) -> list[np.ndarray]:
     return [kernel, recurrent_kernel, swap_gru_gates(kind, bias)]
 
 
+def keras_arrays(layer: Any) -> list[np.ndarray]:
+    """``layer.get_weights()`` without its NumPy 2 ``DeprecationWarning`` on every backend.
+
+    ``get_weights`` (and ``keras.ops.convert_to_numpy``) call ``np.array`` on a variable or a
+    torch tensor, whose ``__array__`` takes no ``copy`` argument; :func:`as_numpy` converts each
+    variable's backend tensor with that framework's own method.
+    """
+    return [as_numpy(v) for v in layer.weights]
+
+
 def read_keras_weights(layer: RnnLayer, activation: str) -> LayerWeights:
     """The weights of a built Keras layer (both directions of a ``Bidirectional``)."""
-    directions = [_from_keras(layer.kind, cell.get_weights()) for cell in layer.cells]
+    directions = [_from_keras(layer.kind, keras_arrays(cell)) for cell in layer.cells]
     return LayerWeights(layer, activation, directions)
 
 

@@ -135,8 +135,17 @@ def run_backends(
         For an unknown backend, or ``native``/``train`` naming a backend not in ``backends``.
     LstmNotesError
         When a process fails; the message holds the end of its standard error.
+
+    Examples
+    --------
+    >>> run_backends("cases.npz", ["theano"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lstm_notes.errors.ArgumentError: backend must be one of ...
     """
     backends = [_validate.choice(b, "backend", BACKENDS, error=ArgumentError) for b in backends]
+    if not backends:
+        raise ArgumentError(f"run_backends: name at least one backend of {BACKENDS}")
     for role, chosen in (("native", native), ("train", train)):
         if chosen is not None and chosen not in backends:
             raise ArgumentError(f"run_backends: {role}={chosen!r} must be one of {backends}")

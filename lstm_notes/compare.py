@@ -7,6 +7,7 @@ TensorFlow/Keras tensor or a nested list, without importing a framework that is 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,9 @@ def as_numpy(x: Any) -> np.ndarray:
     framework = framework_of(x)
     if framework == "torch" and hasattr(x, "detach"):
         return x.detach().cpu().numpy()
+    keras = sys.modules.get("keras")
+    if framework == "keras" and keras is not None and isinstance(x, keras.Variable):
+        return as_numpy(x.value)  # its backend's tensor: np.array(x) warns under NumPy 2
     if framework in ("tensorflow", "keras", "jax") and hasattr(x, "numpy"):
         return np.asarray(x.numpy())
     return np.asarray(x)

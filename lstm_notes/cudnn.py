@@ -18,7 +18,17 @@ The rules below are read from the Keras 3 source (paths relative to ``keras/src`
   the layer to the generic kernel.
 - ``layers/rnn/bidirectional.py``: both directions must qualify. On JAX and PyTorch a fused call
   for both directions is tried first; it also needs no mask and no ``dropout``.
-- ``SimpleRNN`` and the generic ``keras.layers.RNN(cell)`` have no cuDNN path at all.
+- ``SimpleRNN`` and the generic ``keras.layers.RNN(cell)`` have no cuDNN path at all, and neither
+  has a GRU on the JAX backend: ``backend/jax/rnn.py`` takes its cuDNN kernel from
+  ``jax.experimental.rnn``, which offers only an LSTM, so ``gru`` there is a ``lax.scan`` with the
+  input projection computed once for all steps (taken when ``reset_after`` is True, ``unroll`` is
+  False and there is no mask; otherwise it raises ``NotImplementedError`` and the layer runs its
+  generic loop).
+- ``use_cudnn=True`` raises only when the backend's ``lstm``/``gru`` raises ``NotImplementedError``.
+  TensorFlow and JAX's ``lstm`` do whenever cuDNN cannot run; JAX's ``gru`` (the scan above) and
+  PyTorch's ``lstm`` and ``gru`` (``_fallback_lstm``/``_fallback_gru`` off the GPU) run a fused
+  loop of their own instead, and refuse only a mask or, for a GRU, ``reset_after=False`` (JAX's
+  also ``unroll=True``).
 """
 
 from __future__ import annotations
@@ -31,9 +41,10 @@ import numpy as np
 
 from lstm_notes import _validate
 from lstm_notes._frameworks import is_keras_layer
-from lstm_notes._layer import unsupported
+from lstm_notes._layer import read_layer, unsupported
 from lstm_notes._tables import html_table
-from lstm_notes.errors import ArgumentError, MaskError
+from lstm_notes.errors import ArgumentError, UnsupportedLayerError
+from lstm_notes.masks import as_bool_mask, misaligned_rows
 
 __all__ = ["BACKENDS", "CudnnReport", "Reason", "backend_sees_gpu", "keras_cudnn_report"]
 
@@ -43,6 +54,8 @@ BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
 _FUSED = ("tensorflow", "jax", "torch")
 MASK_RAISES = "raises under fit/predict on a GPU"
 _SUPPORTED = "a keras.layers.LSTM, GRU, SimpleRNN or RNN layer, or a Bidirectional of one"
+_NEEDED_BY = "keras_cudnn_report()"
+_DIRECTIONS = ("forward_layer", "backward_layer")
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,9 @@ class CudnnReport:
     backend: str
     reasons: tuple[Reason, ...]
     notes: tuple[str, ...] = ()
+    fused_fallback: bool = False
+    """Keras runs the layer on the backend's own fused loop when cuDNN cannot run (a JAX GRU, a
+    PyTorch LSTM or GRU without a mask), so ``use_cudnn=True`` does not raise."""
 
     @property
     def eligible(self) -> bool:
@@ -110,7 +126,7 @@ class CudnnReport:
     @property
     def raises_on_call(self) -> bool:
         """True when ``use_cudnn=True`` was asked for but is impossible: the call raises."""
-        return self.use_cudnn is True and not self.eligible
+        return self.use_cudnn is True and not self.eligible and not self.fused_fallback
 
     @property
     def raises_under_fit(self) -> bool:
@@ -164,10 +180,8 @@ def _name(function: Any) -> str:
     return getattr(function, "__name__", repr(function))
 
 
-def _layer_reasons(layer: Any, where: str, backend: str) -> list[Reason]:
+def _layer_reasons(layer: Any, kind: str, where: str, backend: str) -> list[Reason]:
     """Configuration reasons for one LSTM or GRU layer (not wrapped)."""
-    import keras
-
     cell = layer.cell
     tanh, sigmoid = _activation_sets(backend)
     checks = [
@@ -198,7 +212,7 @@ def _layer_reasons(layer: Any, where: str, backend: str) -> list[Reason]:
         ),
         (not cell.use_bias, "use_bias=False", "pass use_bias=True (the default)"),
     ]
-    if isinstance(layer, keras.layers.GRU):
+    if kind == "GRU":
         checks.append(
             (
                 not cell.reset_after,
@@ -209,18 +223,20 @@ def _layer_reasons(layer: Any, where: str, backend: str) -> list[Reason]:
     return [Reason("layer", where, problem, fix) for failed, problem, fix in checks if failed]
 
 
-def _bool_mask(mask: Any) -> np.ndarray:
-    """``mask`` as a 2-D bool array; anything but 0/1 (or True/False) values is refused."""
-    values = _validate.array(mask, "mask", error=MaskError)
-    if values.ndim != 2:
-        raise MaskError(
-            f"mask must have shape (batch_size, seq_len); got shape {values.shape}. "
-            "Pass the 2-D boolean mask Keras would pass to the layer (True = real step)."
-        )
-    if not np.isin(values, (0, 1)).all():
-        odd = values[~np.isin(values, (0, 1))].ravel()[:3].tolist()
-        raise MaskError(f"mask must hold True/False (or 1/0) only; got values such as {odd}")
-    return values.astype(bool)
+def _jax_gru_reason(where: str) -> Reason:
+    problem = "the jax backend has no cuDNN GRU (jax.experimental.rnn offers only an LSTM)"
+    fix = "use an LSTM for cuDNN on JAX, or the tensorflow or torch backend for a cuDNN GRU"
+    return Reason("layer", where, problem + ": Keras runs the GRU as a lax.scan", fix)
+
+
+def _fused_fallback(layer: Any, kind: str | None, backend: str, mask: np.ndarray | None) -> bool:
+    """Whether the backend's ``lstm``/``gru`` runs this layer without cuDNN rather than raise."""
+    cell = layer.cell
+    if kind not in ("LSTM", "GRU") or backend not in ("jax", "torch") or cell.recurrent_dropout:
+        return False
+    if backend == "jax":
+        return kind == "GRU" and cell.reset_after and not layer.unroll and mask is None
+    return mask is None and (kind == "LSTM" or cell.reset_after)
 
 
 def _mask_reasons(mask: np.ndarray, backend: str) -> list[Reason]:
@@ -236,13 +252,11 @@ def _mask_reasons(mask: np.ndarray, backend: str) -> list[Reason]:
                 "the TensorFlow backend, whose cuDNN path takes right-padded masks",
             )
         ]
-    lengths = mask.sum(axis=1)
-    right_padded = np.arange(mask.shape[1])[None, :] < lengths[:, None]
     bad = [
         (rows, what)
         for rows, what in (
-            (np.flatnonzero((mask != right_padded).any(axis=1)), "not right-padded in row(s)"),
-            (np.flatnonzero(lengths == 0), "fully masked row(s)"),
+            (misaligned_rows(mask, "post"), "not right-padded in row(s)"),
+            (np.flatnonzero(~mask.any(axis=1)), "fully masked row(s)"),
         )
         if rows.size
     ]
@@ -285,48 +299,40 @@ def backend_sees_gpu(backend: str) -> bool:
 def _environment_reasons(backend: str, gpu: bool | None) -> list[Reason]:
     """Reasons from the Keras backend and the hardware (``gpu=None``: ask the backend)."""
     if backend not in _FUSED:
-        return [
-            Reason(
-                "environment",
-                "backend",
-                f"the {backend} backend of Keras has no cuDNN path",
-                "set KERAS_BACKEND to tensorflow, jax or torch before importing keras",
-            )
-        ]
+        problem = f"the {backend} backend of Keras has no cuDNN path"
+        fix = "set KERAS_BACKEND to tensorflow, jax or torch before importing keras"
+        return [Reason("environment", "backend", problem, fix)]
     if gpu if gpu is not None else backend_sees_gpu(backend):
         return []
-    return [
-        Reason(
-            "environment",
-            "device",
-            f"would use cuDNN on a GPU, but no GPU is visible to the {backend} backend",
-            f"run on a machine with an NVIDIA GPU and a CUDA build of {backend}",
-        )
-    ]
+    problem = f"would use cuDNN on a GPU, but no GPU is visible to the {backend} backend"
+    fix = f"run on a machine with an NVIDIA GPU and a CUDA build of {backend}"
+    return [Reason("environment", "device", problem, fix)]
 
 
-def _recurrent_layers(layer: Any) -> list[tuple[str, Any]]:
-    """The recurrent layers to check, each with where it sits (both halves of a wrapper)."""
+def _recurrent_layers(layer: Any) -> list[tuple[str, Any, str | None]]:
+    """Each layer to check (both halves of a wrapper): where, the layer, its kind (None: RNN)."""
     if not is_keras_layer(layer):
-        raise unsupported(layer, "keras_cudnn_report()", _SUPPORTED)
+        raise unsupported(layer, _NEEDED_BY, _SUPPORTED)
     import keras
 
     if isinstance(layer, keras.layers.Bidirectional):
-        parts = [
-            (f"{layer.name}.{p}", getattr(layer, p)) for p in ("forward_layer", "backward_layer")
-        ]
+        parts = [(f"{layer.name}.{p}", getattr(layer, p)) for p in _DIRECTIONS]
     else:
         parts = [(layer.name, layer)]
-    for _, part in parts:
+    read = []
+    for where, part in parts:
         if not isinstance(part, keras.layers.RNN):
-            raise unsupported(part, "keras_cudnn_report()", _SUPPORTED)
-    return parts
+            raise unsupported(part, _NEEDED_BY, _SUPPORTED)
+        try:
+            kind = read_layer(part, _NEEDED_BY).kind
+        except UnsupportedLayerError:  # the generic RNN(cell): checked, never on cuDNN
+            kind = None
+        read.append((where, part, kind))
+    return read
 
 
-def _no_cudnn_path(layer: Any, where: str) -> Reason:
-    import keras
-
-    if isinstance(layer, keras.layers.SimpleRNN):
+def _no_cudnn_path(layer: Any, kind: str | None, where: str) -> Reason:
+    if kind == "SimpleRNN":
         problem, fix = "SimpleRNN has no cuDNN kernel in Keras", "use LSTM or GRU for cuDNN speed"
     else:
         problem = f"the generic keras.layers.RNN({type(layer.cell).__name__}) never uses cuDNN"
@@ -334,17 +340,12 @@ def _no_cudnn_path(layer: Any, where: str) -> Reason:
     return Reason("layer", where, problem, fix)
 
 
-def _bidirectional_notes(layer: Any, backend: str) -> list[str]:
+def _bidirectional_notes(layer: Any, parts: list, backend: str) -> list[str]:
     """Why the fused two-direction call of the JAX and PyTorch backends is not taken."""
-    import keras
-
-    if backend not in ("jax", "torch") or not isinstance(layer, keras.layers.Bidirectional):
+    if backend not in ("jax", "torch") or len(parts) == 1:
         return []
-    dropouts = [
-        f"{p}.dropout={getattr(layer, p).cell.dropout}"
-        for p in ("forward_layer", "backward_layer")
-        if getattr(layer, p).cell.dropout
-    ]
+    cells = [(p, getattr(layer, p).cell) for p in _DIRECTIONS]
+    dropouts = [f"{p}.dropout={cell.dropout}" for p, cell in cells if cell.dropout]
     if not dropouts:
         return []
     return [
@@ -409,13 +410,16 @@ def keras_cudnn_report(
     backend = _validate.choice(backend, "backend", BACKENDS, error=ArgumentError)
     if gpu is not None:
         gpu = _validate.flag(gpu, "gpu", error=ArgumentError)
-    values = None if mask is None else _bool_mask(mask)
+    values = None if mask is None else as_bool_mask(mask)
     reasons: list[Reason] = []
-    for where, part in parts:
-        if isinstance(part, (keras.layers.LSTM, keras.layers.GRU)):
-            reasons += _layer_reasons(part, where, backend)
+    jax_grus = [part for _, part, kind in parts if backend == "jax" and kind == "GRU"]
+    for where, part, kind in parts:
+        if part in jax_grus:
+            reasons.append(_jax_gru_reason(where))
+        elif kind in ("LSTM", "GRU"):
+            reasons += _layer_reasons(part, kind, where, backend)
         else:
-            reasons.append(_no_cudnn_path(part, where))
+            reasons.append(_no_cudnn_path(part, kind, where))
     if values is not None and not reasons:  # the mask matters only on the cuDNN path
         reasons += _mask_reasons(values, backend)
     return CudnnReport(
@@ -424,5 +428,6 @@ def keras_cudnn_report(
         use_cudnn=getattr(parts[0][1], "use_cudnn", None),
         backend=backend,
         reasons=tuple(reasons + _environment_reasons(backend, gpu)),
-        notes=tuple(_bidirectional_notes(layer, backend) if not reasons else ()),
+        notes=tuple(_bidirectional_notes(layer, parts, backend) if not reasons else ()),
+        fused_fallback=all(_fused_fallback(p, kind, backend, values) for _, p, kind in parts),
     )

@@ -2,6 +2,7 @@
 
 Run it as ``python -m lstm_notes``. It reports the CPU (model, cores, bfloat16 units), the
 versions of Python, NumPy, TensorFlow, Keras and PyTorch (with CUDA and cuDNN where present), the
+Keras backend in use and which of TensorFlow, JAX and PyTorch are installed, the
 devices and thread counts each framework sees, whether a default Keras LSTM would run on the cuDNN
 kernel here (the rules of :func:`lstm_notes.cudnn.keras_cudnn_report`), and the recipe the speed
 chapter suggests trying first on this hardware. A framework that is missing or fails to import is
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -27,6 +29,7 @@ __all__ = ["DoctorReport", "Section", "doctor", "main"]
 
 NOT_INSTALLED = "not installed"
 CUDNN_SECTION = "Keras LSTM and cuDNN"
+BACKENDS_SECTION = "Keras backends"
 Query = tuple[str, Callable[[], object]]
 
 
@@ -181,6 +184,26 @@ def _torch(torch: ModuleType) -> list[Query]:
     ]
 
 
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+"""The Keras backends the doctor looks for (the ones with a cuDNN path)."""
+
+
+def _active_backend() -> str:
+    keras = _import("keras")
+    return f"unknown (keras: {keras})" if isinstance(keras, str) else keras.backend.backend()
+
+
+def _backends(_: ModuleType) -> list[Query]:
+    """The active Keras backend, and which backends are installed (found, not imported)."""
+
+    def found(name: str) -> str:
+        return "installed" if importlib.util.find_spec(name) is not None else NOT_INSTALLED
+
+    return [("active", _active_backend)] + [
+        (name, lambda name=name: found(name)) for name in KERAS_BACKENDS
+    ]
+
+
 def _cudnn_verdict(keras: ModuleType) -> str:
     from lstm_notes.cudnn import keras_cudnn_report
 
@@ -199,8 +222,11 @@ def doctor() -> DoctorReport:
     Returns
     -------
     DoctorReport
-        Sections "Python", "CPU", "NumPy", "TensorFlow", "Keras", "PyTorch" and "Keras LSTM and
-        cuDNN". A missing framework appears as the value ``"not installed"``.
+        Sections "Python", "CPU", "NumPy", "TensorFlow", "Keras", "Keras backends", "PyTorch"
+        and "Keras LSTM and cuDNN". A missing framework appears as the value ``"not installed"``.
+        "Keras backends" names the backend Keras runs on and, for each of TensorFlow, JAX and
+        PyTorch, whether it is installed (looked up with ``importlib.util.find_spec``, so a
+        backend that is not in use is never imported).
 
     Examples
     --------
@@ -214,11 +240,8 @@ def doctor() -> DoctorReport:
             _section("CPU", None, _cpu),
             _section("NumPy", "numpy", lambda np: [("version", lambda: np.__version__)]),
             _section("TensorFlow", "tensorflow", _tensorflow),
-            _section(
-                "Keras",
-                "keras",
-                lambda k: [("version", lambda: k.__version__), ("backend", k.backend.backend)],
-            ),
+            _section("Keras", "keras", lambda k: [("version", lambda: k.__version__)]),
+            _section(BACKENDS_SECTION, None, _backends),
             _section("PyTorch", "torch", _torch),
             _section(
                 CUDNN_SECTION,

@@ -2,29 +2,13 @@
 
 Every error a public helper raises derives from :class:`LstmNotesError`. Each also keeps the
 builtin base it had before (``ValueError``, ``TypeError``, ``AssertionError``, ``ImportError``), so
-code that catches the builtin still works.
+code that catches the builtin still works. Every class here is public; the package exports each
+of them at top level (``from lstm_notes import ShapeError``), which is where they are listed.
 
 >>> from lstm_notes.errors import LstmNotesError, ShapeError
 >>> issubclass(ShapeError, LstmNotesError) and issubclass(ShapeError, AssertionError)
 True
 """
-
-from __future__ import annotations
-
-__all__ = [
-    "ArgumentError",
-    "BenchmarkError",
-    "LstmNotesError",
-    "MaskError",
-    "MissingFrameworkError",
-    "ParamCountError",
-    "PortError",
-    "PortWarning",
-    "ShapeError",
-    "StateBatchSizeError",
-    "StreamLayoutError",
-    "UnsupportedLayerError",
-]
 
 
 class LstmNotesError(Exception):

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_notes.compare import to_numpy
 from lstm_notes.port_ops import ACTIVATIONS, activation_code
 from lstm_notes.port_recurrent import RECURRENT, recurrent_problems, translate_recurrent
 
@@ -64,10 +65,10 @@ def _dense(layer: Any, call: Call) -> Emitted:
     import torch
 
     dense = getattr(layer, "layer", layer)  # TimeDistributed(Dense) is Dense on the last axis
-    kernel = np.asarray(dense.kernel)
+    kernel = to_numpy(dense.kernel)
     bias = dense.use_bias
     linear = torch.nn.Linear(kernel.shape[0], kernel.shape[1], bias=bias)
-    weights = {"weight": kernel.T} | ({"bias": np.asarray(dense.bias)} if bias else {})
+    weights = {"weight": kernel.T} | ({"bias": to_numpy(dense.bias)} if bias else {})
     source = f"nn.Linear({kernel.shape[0]}, {kernel.shape[1]}, bias={bias})"
     expression = activation_code(_activation_name(dense), f"self.{call.attr}({call.inputs[0]})")
     return Emitted(
@@ -79,7 +80,7 @@ def _dense(layer: Any, call: Call) -> Emitted:
 def _embedding(layer: Any, call: Call) -> Emitted:
     import torch
 
-    table = np.asarray(layer.embeddings)
+    table = to_numpy(layer.embeddings)
     module = _with_weights(torch.nn.Embedding(*table.shape), {"weight": table})
     return Emitted(
         [f"{call.outputs[0]} = self.{call.attr}({call.inputs[0]}.long())"],
@@ -165,44 +166,65 @@ def _channels_first(expression: str) -> str:
     return f"{expression}.transpose(1, 2)"
 
 
+def _same_padding(call: Call, window: int, stride: int) -> tuple[str, str]:
+    """TensorFlow's ``padding="same"``: the line computing it, and the ``F.pad`` amounts.
+
+    The total depends on the input's length; an odd step goes at the end.
+    """
+    pad, steps = call.new_name(f"{call.outputs[0]}_padding"), f"{call.inputs[0]}.shape[1]"
+    line = f"{pad} = max((-(-{steps} // {stride}) - 1) * {stride} + {window} - {steps}, 0)"
+    return line, f"({pad} // 2, {pad} - {pad} // 2)"
+
+
 def _conv1d(layer: Any, call: Call) -> Emitted:
     import torch
 
-    kernel = np.asarray(layer.kernel)  # (kernel_size, input_size / groups, filters)
+    kernel = to_numpy(layer.kernel)  # (kernel_size, input_size / groups, filters)
     size, _, filters = kernel.shape
     (stride,), (dilation,) = layer.strides, layer.dilation_rate
     channels = kernel.shape[1] * layer.groups
-    padding = {"valid": "'valid'", "same": "'same'", "causal": "'valid'"}[layer.padding]
-    options = f"stride={stride}, padding={padding}, dilation={dilation}, groups={layer.groups}"
+    padding = "same" if layer.padding == "same" and stride == 1 else "valid"
+    options = f"stride={stride}, padding={padding!r}, dilation={dilation}, groups={layer.groups}"
     source = f"nn.Conv1d({channels}, {filters}, {size}, {options}, bias={layer.use_bias})"
     module = torch.nn.Conv1d(
         channels,
         filters,
         size,
         stride=stride,
-        padding=padding.strip("'"),
+        padding=padding,
         dilation=dilation,
         groups=layer.groups,
         bias=layer.use_bias,
     )
     weights = {"weight": kernel.transpose(2, 1, 0)}
     if layer.use_bias:
-        weights["bias"] = np.asarray(layer.bias)
-    x = _channels_first(call.inputs[0])
+        weights["bias"] = to_numpy(layer.bias)
+    x, lines = _channels_first(call.inputs[0]), []
     if layer.padding == "causal":
         x = f"F.pad({x}, ({dilation * (size - 1)}, 0))"
+    elif layer.padding == "same" and stride > 1:
+        line, amounts = _same_padding(call, dilation * (size - 1) + 1, stride)
+        lines.append(line)
+        x = f"F.pad({x}, {amounts})"
     expression = _channels_first(f"self.{call.attr}({x})")
-    return Emitted(
-        [f"{call.outputs[0]} = {activation_code(_activation_name(layer), expression)}"],
-        {call.attr: (source, _with_weights(module, weights))},
-    )
+    lines.append(f"{call.outputs[0]} = {activation_code(_activation_name(layer), expression)}")
+    return Emitted(lines, {call.attr: (source, _with_weights(module, weights))})
 
 
 def _pooling(function: str) -> Callable[[Any, Call], Emitted]:
     def translate(layer: Any, call: Call) -> Emitted:
         (size,), (stride,) = layer.pool_size, layer.strides
-        pooled = f"F.{function}({_channels_first(call.inputs[0])}, {size}, {stride})"
-        return _assign(call, _channels_first(pooled))
+        x = _channels_first(call.inputs[0])
+        if layer.padding == "valid":
+            return _assign(call, _channels_first(f"F.{function}({x}, {size}, {stride})"))
+        line, amounts = _same_padding(call, size, stride)
+        if function == "max_pool1d":  # the padding never wins a maximum
+            pooled = f"F.max_pool1d(F.pad({x}, {amounts}, value=float('-inf')), {size}, {stride})"
+        else:  # TensorFlow averages over the real steps in each window only
+            total = f"F.avg_pool1d(F.pad({x}, {amounts}), {size}, {stride})"
+            ones = f"torch.ones_like({x}[:, :1])"
+            pooled = f"({total} / F.avg_pool1d(F.pad({ones}, {amounts}), {size}, {stride}))"
+        return Emitted([line, f"{call.outputs[0]} = {_channels_first(pooled)}"])
 
     return translate
 
@@ -291,10 +313,6 @@ def _layer_problems(layer: Any) -> list[str]:
         found += _layer_problems(layer.layer)
     if config.get("data_format", "channels_last") != "channels_last":
         found.append("data_format='channels_first' (only channels_last ports)")
-    if kind in ("MaxPooling1D", "AveragePooling1D") and config["padding"] != "valid":
-        found.append(f"padding={config['padding']!r} (only 'valid' ports)")
-    if kind == "Conv1D" and config["padding"] == "same" and tuple(config["strides"]) != (1,):
-        found.append("padding='same' with strides > 1 (PyTorch's padding='same' needs stride 1)")
     if kind == "LayerNormalization" and (config.get("rms_scaling") or _axes(config) != [-1]):
         found.append("rms_scaling or an axis other than -1 (only the last axis ports)")
     if kind == "BatchNormalization" and config.get("axis") not in (-1, [-1]):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_notes.compare import max_abs_diff
+from lstm_notes.compare import max_abs_diff, to_numpy
 from lstm_notes.errors import PortError
 from lstm_notes.port_graph import generate, graph_nodes, keras_graph
 
@@ -55,6 +55,13 @@ def port_model(model: Any) -> Any:
     ------
     PortError
         Naming every layer that cannot be ported, and what is supported. Nothing is ported then.
+
+    Notes
+    -----
+    The module computes what Keras computes on the backend that is active when it is built. The
+    backends differ in one case: a masked ``Bidirectional`` of ``unroll=True`` layers returning
+    sequences outputs zeros at masked steps on TensorFlow and PyTorch, but repeats the previous
+    output on JAX (whose unrolled loop ignores ``zero_output_for_mask``); the port follows.
 
     Examples
     --------
@@ -150,9 +157,9 @@ def _both_outputs(model: Any, module: Any, inputs: list[Any] | None) -> list[tup
     inputs = sample_inputs(model) if inputs is None else inputs
     expected = model(inputs if len(inputs) > 1 else inputs[0], training=False)
     with torch.no_grad():
-        got = module(*(torch.from_numpy(np.asarray(x)) for x in inputs))
+        got = module(*(torch.from_numpy(to_numpy(x)) for x in inputs))
     pairs = zip(_flatten(expected), _flatten(got), strict=True)
-    return [(np.asarray(a), b.numpy()) for a, b in pairs]
+    return [(to_numpy(a), to_numpy(b)) for a, b in pairs]
 
 
 @dataclass

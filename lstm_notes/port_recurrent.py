@@ -8,6 +8,7 @@ layer received a mask, and otherwise calls the PyTorch module on the whole seque
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from lstm_notes.errors import PortError
@@ -56,12 +57,13 @@ def recurrent_problems(layer: Any) -> list[str]:
 
 def _direction_module(rnn: Any) -> Any:
     """A one-direction PyTorch module with the weights of the Keras layer ``rnn``."""
+    from lstm_notes._port_weights import keras_arrays
     from lstm_notes.port import keras_to_torch
 
     if rnn.go_backwards:  # the time reversal is done by the generated code, not the weights
         twin = type(rnn).from_config({**rnn.get_config(), "go_backwards": False})
         twin.build((None, None, int(rnn.cell.kernel.shape[0])))
-        twin.set_weights(rnn.get_weights())
+        twin.set_weights(keras_arrays(rnn))
         rnn = twin
     try:
         return keras_to_torch(rnn)
@@ -78,9 +80,22 @@ def _source(module: Any) -> str:
     )
 
 
+def _zero_masked(rnn: Any, masked: bool) -> bool:
+    """Whether Keras, on the active backend, outputs zeros at this layer's masked steps.
+
+    ``zero_output_for_mask`` (which ``Bidirectional`` sets when it returns sequences) is honoured
+    by every backend's scan, and by the TensorFlow and PyTorch backends' unrolled loop; the JAX
+    backend's unrolled masked loop (``keras/src/backend/jax/rnn.py``, ``rnn`` with ``unroll``)
+    ignores it and repeats the previous output. The port follows the backend it runs under.
+    """
+    unrolled_on_jax = rnn.unroll and masked and sys.modules["keras"].backend.backend() == "jax"
+    return bool(rnn.zero_output_for_mask) and not unrolled_on_jax
+
+
 def _run(attr: str, x: str, call: Call, states: str, rnn: Any, names: list[str]) -> str:
     mask = call.mask or "None"
-    options = f"reverse={bool(rnn.go_backwards)}, zero_masked={bool(rnn.zero_output_for_mask)}"
+    zero = _zero_masked(rnn, bool(call.mask))
+    options = f"reverse={bool(rnn.go_backwards)}, zero_masked={zero}"
     options += ", unrolled=True" if rnn.unroll and call.mask else ""
     target = ", ".join(names) if len(names) > 1 else f"{names[0]}, *_"
     return f"{target} = recurrence(self.{attr}, {x}, {mask}, {states}, {options})"

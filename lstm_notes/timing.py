@@ -23,6 +23,7 @@ import difflib
 import itertools
 import math
 from collections.abc import Callable, Mapping
+from inspect import signature
 from time import perf_counter
 from typing import Any, Literal
 
@@ -46,16 +47,6 @@ __all__ = [
 
 Framework = Literal["auto", "torch", "tensorflow", "python"]
 _FRAMEWORKS = ("auto", "torch", "tensorflow", "python")
-_OPTIONS = (
-    "label",
-    "warmup",
-    "repeats",
-    "number",
-    "min_run_time",
-    "threads",
-    "framework",
-    "synchronize",
-)
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,13 +200,15 @@ def _check_options(
     unknown: dict[str, Any],
 ) -> None:
     if unknown:
+        params = signature(benchmark).parameters.values()
+        options = [p.name for p in params if p.kind == p.KEYWORD_ONLY]
         hints = [
             f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
             for name in unknown
-            for close in [difflib.get_close_matches(name, _OPTIONS, n=1)]
+            for close in [difflib.get_close_matches(name, options, n=1)]
         ]
         raise BenchmarkError(
-            f"benchmark() has no option {', '.join(hints)}; its options are {', '.join(_OPTIONS)}."
+            f"benchmark() has no option {', '.join(hints)}; its options are {', '.join(options)}."
             " Pass keyword arguments for the callable with functools.partial(fn, ...)"
         )
     if not callable(fn):

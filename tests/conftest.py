@@ -28,6 +28,14 @@ JUNK_SETTINGS = settings(
 )
 """Few, repeatable examples: the same junk on every run, so a failure reproduces."""
 
+
+class Opaque:
+    """An object of no kind the helpers know, with the same repr in every process (test ids)."""
+
+    def __repr__(self) -> str:
+        return "Opaque()"
+
+
 FIXED_JUNK: list[Any] = [
     None,
     True,
@@ -47,7 +55,7 @@ FIXED_JUNK: list[Any] = [
     [[1], [1, 2]],
     [None, 1],
     {"a": 1},
-    object(),
+    Opaque(),
     int,
     np.array(["a", "b"]),
     np.array([np.nan, 1.0]),

@@ -32,20 +32,7 @@ def plain_references(markdown: str) -> list[tuple[int, str]]:
     ]
 
 
-# Chapters whose owner has yet to turn a text reference into a link: remove the entry when fixed.
-PENDING = {"cudnn_speed": "'the chapter on masking' in the kernel-rules paragraph"}
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        pytest.param(path, marks=pytest.mark.xfail(reason=PENDING[path.stem], strict=True))
-        if path.stem in PENDING
-        else path
-        for path in chapter_sources()
-    ],
-    ids=lambda path: path.stem,
-)
+@pytest.mark.parametrize("source", chapter_sources(), ids=lambda path: path.stem)
 def test_cross_references_are_links(source: Path) -> None:
     found = plain_references(source.read_text())
     listing = "\n".join(f"  line {line}: {text!r}" for line, text in found)

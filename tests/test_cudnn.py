@@ -101,10 +101,10 @@ def test_classes_and_other_layers_are_refused(name: str) -> None:
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_defaults_qualify_on_a_gpu_and_need_one(kind: str) -> None:
     pytest.importorskip("keras")
-    report = keras_cudnn_report(layer(kind, 4), gpu=True)
+    report = keras_cudnn_report(layer(kind, 4), backend="tensorflow", gpu=True)
     assert report.eligible and bool(report) and report.reasons == ()
     assert "uses the cuDNN kernel" in str(report)
-    without = keras_cudnn_report(layer(kind, 4), gpu=False)
+    without = keras_cudnn_report(layer(kind, 4), backend="tensorflow", gpu=False)
     assert not without and without.eligible_on_gpu and without.layer_reasons == ()
     (reason,) = without.environment_reasons
     assert "no GPU is visible to the tensorflow backend" in reason.problem
@@ -114,7 +114,7 @@ def test_defaults_qualify_on_a_gpu_and_need_one(kind: str) -> None:
 def test_environment_is_asked_of_the_backend_by_default() -> None:
     pytest.importorskip("keras")
     has_gpu = bool(tf.config.list_logical_devices("GPU"))
-    report = keras_cudnn_report(keras.layers.LSTM(4))
+    report = keras_cudnn_report(keras.layers.LSTM(4), backend="tensorflow")
     assert report.eligible is has_gpu
     assert bool(report.environment_reasons) is not has_gpu
 
@@ -146,6 +146,8 @@ def test_each_setting_gives_exactly_one_layer_reason(
     report = keras_cudnn_report(layer(kind, 4, **kwargs), backend=backend, gpu=True)
     assert not report.eligible and not report.eligible_on_gpu
     (reason,) = report.reasons
+    if backend == "jax" and kind == "GRU":  # no cuDNN GRU there at all, whatever the settings
+        problem = "the jax backend has no cuDNN GRU"
     assert reason.kind == "layer" and problem in reason.problem
     assert reason.fix in str(report) and reason.fix in report._repr_html_()
 
@@ -154,7 +156,7 @@ def test_each_setting_gives_exactly_one_layer_reason(
 def test_hard_sigmoid_fix_dates_the_default_correctly() -> None:
     pytest.importorskip("keras")
     lstm = keras.layers.LSTM(4, recurrent_activation="hard_sigmoid")
-    (reason,) = keras_cudnn_report(lstm, gpu=True).reasons
+    (reason,) = keras_cudnn_report(lstm, backend="tensorflow", gpu=True).reasons
     assert "since TF 2.0's tf.keras" in reason.fix and "Keras up to 2.2" in reason.fix
     assert keras.layers.LSTM(4).cell.recurrent_activation is keras.activations.sigmoid
 
@@ -162,9 +164,11 @@ def test_hard_sigmoid_fix_dates_the_default_correctly() -> None:
 @pytest.mark.keras
 def test_input_dropout_keeps_cudnn_and_several_problems_are_all_listed() -> None:
     pytest.importorskip("keras")
-    assert keras_cudnn_report(keras.layers.LSTM(4, dropout=0.3), gpu=True).eligible
+    assert keras_cudnn_report(
+        keras.layers.LSTM(4, dropout=0.3), backend="tensorflow", gpu=True
+    ).eligible
     bad = keras.layers.LSTM(4, recurrent_dropout=0.1, unroll=True, use_bias=False)
-    kinds = [r.kind for r in keras_cudnn_report(bad, gpu=False).reasons]
+    kinds = [r.kind for r in keras_cudnn_report(bad, backend="tensorflow", gpu=False).reasons]
     assert kinds == ["layer", "layer", "layer", "environment"]
 
 
@@ -172,9 +176,11 @@ def test_input_dropout_keeps_cudnn_and_several_problems_are_all_listed() -> None
 def test_activation_is_compared_by_identity_like_keras() -> None:
     pytest.importorskip("keras")
     for tanh in (keras.ops.tanh, tf.tanh, keras.activations.tanh):
-        assert keras_cudnn_report(keras.layers.LSTM(4, activation=tanh), gpu=True).eligible
+        assert keras_cudnn_report(
+            keras.layers.LSTM(4, activation=tanh), backend="tensorflow", gpu=True
+        ).eligible
     lam = keras.layers.LSTM(4, activation=lambda x: keras.ops.tanh(x))
-    assert not keras_cudnn_report(lam, gpu=True).eligible
+    assert not keras_cudnn_report(lam, backend="tensorflow", gpu=True).eligible
 
 
 CONFIGS = [
@@ -194,7 +200,7 @@ def test_argument_rules_agree_with_keras_private_predicates(config: dict) -> Non
     expected = tf_rnn()._do_lstm_arguments_support_cudnn(
         lstm.cell.activation, lstm.cell.recurrent_activation, lstm.unroll, lstm.cell.use_bias
     )
-    assert keras_cudnn_report(lstm, gpu=True).eligible == expected
+    assert keras_cudnn_report(lstm, backend="tensorflow", gpu=True).eligible == expected
     for reset_after in (True, False):
         gru = keras.layers.GRU(4, reset_after=reset_after, **config)
         expected = tf_rnn()._do_gru_arguments_support_cudnn(
@@ -204,14 +210,14 @@ def test_argument_rules_agree_with_keras_private_predicates(config: dict) -> Non
             gru.cell.use_bias,
             gru.cell.reset_after,
         )
-        assert keras_cudnn_report(gru, gpu=True).eligible == expected
+        assert keras_cudnn_report(gru, backend="tensorflow", gpu=True).eligible == expected
 
 
 @pytest.mark.keras
 def test_bidirectional_checks_both_directions() -> None:
     pytest.importorskip("keras")
     wrapped = keras.layers.Bidirectional(keras.layers.LSTM(4, recurrent_dropout=0.1), name="bi")
-    report = keras_cudnn_report(wrapped, gpu=True)
+    report = keras_cudnn_report(wrapped, backend="tensorflow", gpu=True)
     assert [r.where for r in report.reasons] == ["bi.forward_layer", "bi.backward_layer"]
     assert report.layer_class == "Bidirectional"
     only_backward = keras.layers.Bidirectional(
@@ -219,7 +225,7 @@ def test_bidirectional_checks_both_directions() -> None:
         backward_layer=keras.layers.LSTM(4, go_backwards=True, activation="relu"),
         name="bi",
     )
-    (reason,) = keras_cudnn_report(only_backward, gpu=True).reasons
+    (reason,) = keras_cudnn_report(only_backward, backend="tensorflow", gpu=True).reasons
     assert reason.where == "bi.backward_layer" and "activation=relu" in reason.problem
 
 
@@ -233,7 +239,7 @@ def test_bidirectional_checks_both_directions() -> None:
 )
 def test_layers_without_a_cudnn_path(make: Any, problem: str) -> None:
     pytest.importorskip("keras")
-    report = keras_cudnn_report(make(), gpu=True)
+    report = keras_cudnn_report(make(), backend="tensorflow", gpu=True)
     assert not report.eligible_on_gpu and problem in report.reasons[0].problem
 
 
@@ -245,10 +251,16 @@ def test_layers_without_a_cudnn_path(make: Any, problem: str) -> None:
 @pytest.mark.keras
 def test_right_padded_mask_keeps_cudnn_as_bools_ints_or_tensors() -> None:
     pytest.importorskip("keras")
-    assert keras_cudnn_report(keras.layers.LSTM(4), mask=RIGHT_PADDED, gpu=True).eligible
-    assert keras_cudnn_report(keras.layers.GRU(4), tf.constant(RIGHT_PADDED), gpu=True).eligible
+    assert keras_cudnn_report(
+        keras.layers.LSTM(4), mask=RIGHT_PADDED, backend="tensorflow", gpu=True
+    ).eligible
+    assert keras_cudnn_report(
+        keras.layers.GRU(4), tf.constant(RIGHT_PADDED), backend="tensorflow", gpu=True
+    ).eligible
     as_ints = RIGHT_PADDED.astype(int).tolist()
-    assert keras_cudnn_report(keras.layers.LSTM(4), mask=as_ints, gpu=True).eligible
+    assert keras_cudnn_report(
+        keras.layers.LSTM(4), mask=as_ints, backend="tensorflow", gpu=True
+    ).eligible
 
 
 @pytest.mark.keras
@@ -260,14 +272,16 @@ def test_a_bad_mask_raises_under_fit_on_a_gpu_and_says_both_fixes(
     mask: np.ndarray, problem: str
 ) -> None:
     pytest.importorskip("keras")
-    report = keras_cudnn_report(keras.layers.LSTM(4), mask=mask, gpu=True)
+    report = keras_cudnn_report(keras.layers.LSTM(4), mask=mask, backend="tensorflow", gpu=True)
     (reason,) = report.reasons
     assert reason.kind == "input" and problem in reason.problem
     assert "raises under fit/predict on a GPU" in reason.problem
     assert "falls back" in reason.problem  # only the eager call does
     assert "padding='post'" in reason.fix and "use_cudnn=False" in reason.fix
     assert report.raises_under_fit and "InvalidArgumentError" in str(report)
-    fixed = keras_cudnn_report(keras.layers.LSTM(4, use_cudnn=False), mask=mask, gpu=True)
+    fixed = keras_cudnn_report(
+        keras.layers.LSTM(4, use_cudnn=False), mask=mask, backend="tensorflow", gpu=True
+    )
     assert not fixed.raises_under_fit  # never takes the fused path, so never asserts
 
 
@@ -296,14 +310,14 @@ def test_mask_rules_agree_with_keras_on_every_row_of_length_four() -> None:
             tf_rnn()._is_sequence_right_padded(tf.constant(mask))
             and not tf_rnn()._has_fully_masked_sequence(tf.constant(mask))
         )
-        report = keras_cudnn_report(keras.layers.LSTM(2), mask=mask, gpu=True)
+        report = keras_cudnn_report(keras.layers.LSTM(2), mask=mask, backend="tensorflow", gpu=True)
         assert report.eligible == keras_ok, row
 
 
 BAD_MASKS = [
-    (np.ones(4, dtype=bool), r"shape \(batch_size, seq_len\); got shape \(4,\)"),
-    (np.full((2, 3), 0.5), "True/False \\(or 1/0\\) only; got values such as \\[0.5"),
-    ([[1, 2, 0]], "True/False"),
+    (np.ones(4, dtype=bool), r"shape \(batch_size, seq_len\), got shape \(4,\)"),
+    (np.full((2, 3), 0.5), "booleans or the numbers 0 and 1, found the value 0.5"),
+    ([[1, 2, 0]], "found the value 2"),
     ([[1, 1], [1]], "rectangular"),
     ([[None, 1]], "mask must"),
     ("mask", "mask must be an array"),
@@ -337,7 +351,53 @@ def test_any_mask_leaves_the_jax_and_torch_cudnn_paths(backend: str) -> None:
         reason.problem
     )
     assert not report.raises_under_fit  # it falls back; only TensorFlow asserts
-    assert keras_cudnn_report(keras.layers.GRU(4), backend=backend, gpu=True).eligible
+
+
+@pytest.mark.keras
+def test_a_gru_uses_cudnn_on_torch_but_never_on_jax() -> None:
+    pytest.importorskip("keras")
+    root = Path(keras.__file__).parent / "src" / "backend"
+    torch_source = (root / "torch" / "rnn.py").read_text()
+    assert "def gru(" in torch_source and "_cudnn_gru(" in torch_source
+    assert keras_cudnn_report(keras.layers.GRU(4), backend="torch", gpu=True).eligible
+    # backend/jax/rnn.py: the cuDNN kernel comes from jax.experimental.rnn, which has an LSTM
+    # only; its gru is a lax.scan, and bidirectional_gru always raises NotImplementedError.
+    jax_source = (root / "jax" / "rnn.py").read_text()
+    gru_source = jax_source[jax_source.index("\ndef gru(") : jax_source.index("\ndef unstack(")]
+    assert "lax.scan(" in gru_source and "cudnn" not in gru_source.lower().split("def bid")[0]
+    assert "from jax.experimental.rnn import lstm" in jax_source
+    assert "import gru" not in jax_source
+    report = keras_cudnn_report(keras.layers.GRU(4), backend="jax", gpu=True)
+    (reason,) = report.reasons
+    assert not report.eligible_on_gpu and reason.kind == "layer"
+    assert "no cuDNN GRU" in reason.problem and "lax.scan" in reason.problem
+    # use_cudnn=True raises only when the scan refuses too (jax gru's NotImplementedError).
+    assert not keras_cudnn_report(keras.layers.GRU(4, use_cudnn=True), backend="jax").raises_on_call
+    refused = keras.layers.GRU(4, use_cudnn=True, reset_after=False)
+    assert keras_cudnn_report(refused, backend="jax").raises_on_call
+    masked = keras_cudnn_report(keras.layers.GRU(4, use_cudnn=True), RIGHT_PADDED, backend="jax")
+    assert masked.raises_on_call
+
+
+@pytest.mark.keras
+def test_torch_falls_back_to_its_own_loop_unless_masked() -> None:
+    # backend/torch/rnn.py: lstm and gru run _fallback_lstm/_fallback_gru off the GPU; they raise
+    # NotImplementedError (so use_cudnn=True raises ValueError) only for a mask, or a GRU with
+    # reset_after=False.
+    pytest.importorskip("keras")
+    source = (Path(keras.__file__).parent / "src" / "backend" / "torch" / "rnn.py").read_text()
+    assert (
+        "return _fallback_lstm(" in source and "if not reset_after or mask is not None:" in source
+    )
+    for kind in ("LSTM", "GRU"):
+        insisting = layer(kind, 4, use_cudnn=True)
+        report = keras_cudnn_report(insisting, backend="torch", gpu=False)
+        assert not report.eligible and not report.raises_on_call, kind
+        masked = keras_cudnn_report(insisting, RIGHT_PADDED, backend="torch", gpu=False)
+        assert masked.raises_on_call, kind
+    old_gru = layer("GRU", 4, use_cudnn=True, reset_after=False)
+    assert keras_cudnn_report(old_gru, backend="torch", gpu=False).raises_on_call
+    assert keras_cudnn_report(layer("LSTM", 4, use_cudnn=True), backend="jax").raises_on_call
 
 
 @pytest.mark.keras
@@ -353,7 +413,7 @@ def test_fused_bidirectional_path_refuses_dropout_on_jax_and_torch_only() -> Non
         assert report.eligible  # each direction still runs on cuDNN
         (note,) = report.notes
         assert "fused call for both directions is refused" in note and "dropout=0.2" in note
-    assert keras_cudnn_report(wrapped, gpu=True).notes == ()
+    assert keras_cudnn_report(wrapped, backend="tensorflow", gpu=True).notes == ()
 
 
 @pytest.mark.keras
@@ -404,6 +464,8 @@ def test_prediction_matches_keras_when_cudnn_is_forced(
     name: str, kwargs: dict, mask: np.ndarray | None
 ) -> None:
     pytest.importorskip("keras")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("calls the layer with tf.constant masks: the TensorFlow backend's behaviour")
     lstm = keras.layers.LSTM(3, use_cudnn=True, **kwargs)
     report = keras_cudnn_report(lstm, mask=mask)
     try:
@@ -419,6 +481,8 @@ def test_prediction_matches_keras_when_cudnn_is_forced(
 @pytest.mark.keras
 def test_eligible_layer_really_runs_with_use_cudnn_true_on_a_gpu() -> None:
     pytest.importorskip("keras")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("runs the TensorFlow backend's cuDNN kernel")
     if not tf.config.list_logical_devices("GPU"):
         pytest.skip("needs a GPU visible to TensorFlow (none found): runs cuDNN for real")
     lstm = keras.layers.LSTM(3, use_cudnn=True)

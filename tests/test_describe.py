@@ -12,13 +12,22 @@ import pytest
 import torch
 from hypothesis import given
 
-from lstm_notes import ArgumentError, ShapeError, UnsupportedLayerError, describe, expected_shapes
+from lstm_notes import (
+    ArgumentError,
+    ShapeError,
+    UnsupportedLayerError,
+    describe,
+    expected_shapes,
+    to_numpy,
+)
 from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
 try:
     import keras
 except ImportError:  # the torch-only job deselects the Keras tests (-m "not keras")
     keras = None
+
+pytestmark = pytest.mark.torch  # torch is imported above, for every test here
 
 KERAS_KINDS = ["LSTM", "GRU", "SimpleRNN"]
 TORCH_KINDS = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "SimpleRNN": torch.nn.RNN}
@@ -84,7 +93,7 @@ def test_keras_counterparts_evaluate_to_the_same_numbers(
     assert len(table.rows) == len(table.outputs) >= 2
     for row, value in zip(table.rows, table.outputs, strict=True):
         twin = eval(row.counterpart, scope)  # the counterpart is a plain expression
-        np.testing.assert_allclose(np.asarray(value), twin.numpy(), atol=1e-5, err_msg=row.name)
+        np.testing.assert_allclose(to_numpy(value), twin.numpy(), atol=1e-5, err_msg=row.name)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
+import importlib.util
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -15,15 +17,39 @@ import pytest
 
 import lstm_notes.cudnn
 from lstm_notes import doctor as doctor_module
-from lstm_notes.doctor import CUDNN_SECTION, DoctorReport, Section, doctor, main
+from lstm_notes.doctor import (
+    BACKENDS_SECTION,
+    CUDNN_SECTION,
+    KERAS_BACKENDS,
+    DoctorReport,
+    Section,
+    doctor,
+    main,
+)
 from lstm_notes.environment import BF16_FLAGS, bf16_support, cpu_count
 
-SECTIONS = ["Python", "CPU", "NumPy", "TensorFlow", "Keras", "PyTorch", CUDNN_SECTION]
+SECTIONS = [
+    "Python",
+    "CPU",
+    "NumPy",
+    "TensorFlow",
+    "Keras",
+    BACKENDS_SECTION,
+    "PyTorch",
+    CUDNN_SECTION,
+]
 VERDICT = "default LSTM uses cuDNN"
 
 
-def run_doctor(*args: str, block: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """Run the doctor in a fresh interpreter, with the modules in ``block`` made unimportable."""
+def run_doctor(
+    *args: str, block: tuple[str, ...] = (), backend: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the doctor in a fresh interpreter, with the modules in ``block`` made unimportable.
+
+    ``backend`` sets ``KERAS_BACKEND`` for that interpreter (Keras reads it once, on import).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env |= {"KERAS_BACKEND": backend} if backend else {}
     code = (
         "import sys\n"
         f"for name in {block!r}:\n"
@@ -32,7 +58,12 @@ def run_doctor(*args: str, block: tuple[str, ...] = ()) -> subprocess.CompletedP
         f"sys.exit(main({list(args)!r}))\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
     )
 
 
@@ -94,7 +125,7 @@ def test_cli_versions_agree_with_installed_distributions(
 
 
 def test_cli_reports_missing_frameworks_instead_of_failing() -> None:
-    result = run_doctor("--json", block=("torch", "tensorflow", "keras"))
+    result = run_doctor("--json", block=("torch", "tensorflow", "keras", "jax"))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
@@ -103,6 +134,41 @@ def test_cli_reports_missing_frameworks_instead_of_failing() -> None:
     assert report["TensorFlow"] == {"tensorflow": "not installed"}
     assert report["Keras"] == {"keras": "not installed"}
     assert report[CUDNN_SECTION] == {"keras": "not installed"}
+    assert report[BACKENDS_SECTION] == {
+        "active": "unknown (keras: not installed)",
+        **dict.fromkeys(KERAS_BACKENDS, "not installed"),
+    }
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("backend", KERAS_BACKENDS)
+def test_the_active_backend_is_the_one_keras_runs_on(backend: str) -> None:
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    result = run_doctor("--json", backend=backend)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report[BACKENDS_SECTION]["active"] == backend
+    assert report[BACKENDS_SECTION][backend] == "installed"
+    assert f"the {backend} backend" in report[CUDNN_SECTION][VERDICT]
+
+
+def test_installed_backends_are_found_without_being_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installed = {name: importlib.util.find_spec(name) is not None for name in KERAS_BACKENDS}
+    imported: list[str] = []
+    real = importlib.import_module
+
+    def watched(name: str, *args: object) -> object:
+        imported.append(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(doctor_module.importlib, "import_module", watched)
+    rows = dict(doctor_module._section(BACKENDS_SECTION, None, doctor_module._backends).rows)
+    for name, found in installed.items():
+        assert rows[name] == ("installed" if found else "not installed"), name
+    assert imported == ["keras"]  # for the active backend only; no backend itself
 
 
 @pytest.mark.usefixtures("frameworks_loaded")

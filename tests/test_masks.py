@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import pad_packed_sequence
 
-from lstm_notes import MaskError, lengths_from_mask, mask_from_lengths, pack_padded
+from lstm_notes import MaskError, pack_padded
+from lstm_notes.masks import lengths_from_mask, mask_from_lengths
 from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
 pytestmark = pytest.mark.torch

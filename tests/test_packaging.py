@@ -14,7 +14,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 from _ext import notebook_export
 from _ext.notebook_export import pages_url, setup_cell, wheel_name
-from lstm_notes import load_text
+from lstm_notes.datasets import load_text
 from lstm_notes.errors import ArgumentError
 from tests.book_layout import ROOT
 
@@ -33,11 +33,15 @@ def run_setup(source: str, capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
+@pytest.mark.keras  # the cell records the installed versions
+@pytest.mark.torch
 def test_setup_cell_is_silent_when_the_versions_are_the_books(capsys):
     cell = setup_cell(notebook_of("import keras\nimport torch"), REPOSITORY)
     assert run_setup(cell, capsys) == ""
 
 
+@pytest.mark.keras  # the cell records the installed versions
+@pytest.mark.torch
 def test_setup_cell_notes_each_framework_whose_version_differs(capsys, monkeypatch):
     cell = setup_cell(notebook_of("import keras\nfrom torch import nn"), REPOSITORY)
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1")
@@ -46,6 +50,7 @@ def test_setup_cell_notes_each_framework_whose_version_differs(capsys, monkeypat
     assert all(line.endswith("here: 0.0.1.") for line in printed), printed
 
 
+@pytest.mark.torch  # the cell records torch's installed version
 def test_setup_cell_compares_only_the_frameworks_the_chapter_imports():
     cell = setup_cell(notebook_of("import torch"), REPOSITORY)
     assert "'torch'" in cell and "'keras'" not in cell and "'tensorflow'" not in cell
@@ -58,6 +63,7 @@ def test_colab_installs_the_wheel_published_with_the_book():
     assert f'%pip install --quiet "lstm-notes @ {url}"\n' in cell
 
 
+@pytest.mark.torch  # the cell records torch's installed version
 def test_colab_also_installs_what_a_chapter_imports_that_colab_lacks(monkeypatch):
     monkeypatch.setitem(notebook_export.NOT_IN_COLAB, "numpy", "numpy")
     cell = setup_cell(notebook_of("import numpy as np", "%timeit 1"), REPOSITORY)
@@ -65,6 +71,7 @@ def test_colab_also_installs_what_a_chapter_imports_that_colab_lacks(monkeypatch
     assert "numpy==" not in setup_cell(notebook_of("import torch"), REPOSITORY)
 
 
+@pytest.mark.torch  # the cell records torch's installed version
 def test_the_gpu_runtime_is_explained_only_where_a_chapter_has_gpu_cells():
     with_gpu = notebook_of("import torch", "torch.cuda.is_available()")
     with_gpu.cells[1].metadata["tags"] = ["nbval-skip"]

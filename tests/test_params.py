@@ -18,6 +18,8 @@ try:
 except ImportError:  # the torch-only job deselects the Keras tests (-m "not keras")
     keras = None
 
+pytestmark = pytest.mark.torch  # torch is imported above, for every test here
+
 GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
 KERAS_KINDS = ["LSTM", "GRU", "SimpleRNN"]
 TORCH_KINDS = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "SimpleRNN": torch.nn.RNN}

@@ -26,6 +26,7 @@ from lstm_notes import (
     UnsupportedLayerError,
     copy_weights,
     keras_to_torch,
+    to_numpy,
     torch_to_keras,
 )
 from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
@@ -147,7 +148,7 @@ def run_keras(layers: list[Any], x: Any, kind: str) -> tuple[Any, Any, Any]:
         for start in range(0, len(states), per_direction):
             hs.append(states[start])
             cs += states[start + 1 : start + per_direction]
-    return x, tf.stack(hs), tf.stack(cs) if cs else None
+    return x, keras.ops.stack(hs), keras.ops.stack(cs) if cs else None
 
 
 def run_torch(module: Any, x: Any, kind: str) -> tuple[Any, Any, Any]:
@@ -164,16 +165,14 @@ def assert_same_function(layers: list[Any], module: Any, cfg: Config) -> None:
     rng = np.random.default_rng(cfg.seed + 1)
     x = rng.normal(size=(cfg.batch_size, cfg.seq_len, cfg.input_size)).astype("float32")
 
-    x_tf = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_tf)
-        keras_results = run_keras(layers, x_tf, cfg.kind)
-        keras_loss = sum(
-            tf.reduce_sum(r * p)
-            for r, p in zip(keras_results, _probes(cfg), strict=True)
-            if r is not None
-        )
-    keras_grad = tape.gradient(keras_loss, x_tf)
+    def keras_loss(x_in: Any) -> tuple[Any, tuple[Any, Any, Any]]:
+        results = run_keras(layers, x_in, cfg.kind)
+        probes = zip(results, _probes(cfg), strict=True)
+        return sum(
+            keras.ops.sum(keras.ops.multiply(r, p)) for r, p in probes if r is not None
+        ), results
+
+    keras_results, keras_grad = keras_value_and_grad(keras_loss, x)
 
     x_torch = torch.tensor(x, requires_grad=True)
     torch_results = run_torch(module, x_torch, cfg.kind)
@@ -189,8 +188,33 @@ def assert_same_function(layers: list[Any], module: Any, cfg: Config) -> None:
         if t is None:
             assert k is None, name
             continue
-        np.testing.assert_allclose(np.asarray(k), t.detach().numpy(), **TOL, err_msg=name)
-    np.testing.assert_allclose(np.asarray(keras_grad), x_torch.grad.numpy(), **TOL)
+        np.testing.assert_allclose(to_numpy(k), t.detach().numpy(), **TOL, err_msg=name)
+    np.testing.assert_allclose(to_numpy(keras_grad), x_torch.grad.numpy(), **TOL)
+
+
+def keras_value_and_grad(loss: Any, x: np.ndarray) -> tuple[Any, Any]:
+    """``loss(x)``'s results and its gradient with respect to ``x``, on the active backend.
+
+    ``loss`` returns ``(scalar, results)``; the gradient is taken with the backend's own autodiff
+    (a GradientTape, jax.grad, or torch.autograd), since Keras 3 has no backend-neutral one.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        x_tf = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x_tf)
+            value, results = loss(x_tf)
+        return results, tape.gradient(value, x_tf)
+    if backend == "jax":
+        import jax
+
+        (_, results), grad = jax.value_and_grad(loss, has_aux=True)(jax.numpy.asarray(x))
+        return results, grad
+    if backend == "torch":
+        x_torch = torch.tensor(x, requires_grad=True)
+        value, results = loss(x_torch)
+        return results, torch.autograd.grad(value, x_torch)[0]
+    pytest.skip(f"no gradient for the {backend} backend in this test")
 
 
 def _probes(cfg: Config) -> list[np.ndarray]:
@@ -344,14 +368,16 @@ def test_bidirectional_sum_warns_and_torch_output_splits_into_the_two_directions
         module = keras_to_torch(layer)
     x = np.random.default_rng(1).normal(size=(2, 4, 2)).astype("float32")
     output = module(torch.from_numpy(x))[0].detach().numpy()
-    np.testing.assert_allclose(np.asarray(layer(x)[0]), output[..., :3] + output[..., 3:], **TOL)
+    np.testing.assert_allclose(to_numpy(layer(x)[0]), output[..., :3] + output[..., 3:], **TOL)
 
 
 def test_no_warning_for_a_plain_layer() -> None:
     layer = _built(keras.layers.LSTM(2), 3)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        torch_to_keras(keras_to_torch(layer))
+        warnings.simplefilter("error")  # any warning fails the test
+        back = torch_to_keras(keras_to_torch(layer))
+    for before, after in zip(layer.get_weights(), back.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
 
 
 def test_copy_weights_within_one_framework() -> None:
@@ -553,7 +579,7 @@ def _bidirectional(forward_backwards: bool, backward_backwards: bool, **backward
 def _keras_and_torch_outputs(layer: Any, module: Any) -> tuple[np.ndarray, np.ndarray]:
     x = np.random.default_rng(3).normal(size=(2, 5, 3)).astype("float32")
     with torch.no_grad():
-        return np.asarray(layer(x)[0]), module(torch.from_numpy(x))[0].numpy()
+        return to_numpy(layer(x)[0]), module(torch.from_numpy(x))[0].numpy()
 
 
 def test_bidirectional_with_an_explicit_backward_layer_ports_exactly() -> None:

@@ -16,14 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lstm_notes import to_numpy
 from lstm_notes.port_model import port_model, sample_inputs, verify
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 L = keras.layers
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.torch]
 ATOL = 1e-5
+KERAS_TORCH_UNROLLED_BACKWARDS_BUG = keras.backend.backend() == "torch"
+"""Keras-on-torch cannot run a masked, unrolled, go_backwards layer (``backend/torch/rnn.py``
+calls ``torch.flip`` on the tuple ``torch.unbind`` returns): such models are not drawn there."""
 
 
 def _tokens(seq_len: int | None = None) -> Any:
@@ -71,11 +75,14 @@ def forecaster() -> Any:
     """CNN-LSTM forecaster: causal convolution, pooling, LSTM, linear head."""
     return keras.Sequential(
         [
-            keras.Input((12, 2)),
+            keras.Input((24, 2)),
             L.Conv1D(4, 3, activation="relu", padding="causal"),
             L.MaxPooling1D(2),
             L.Conv1D(4, 2, padding="same", dilation_rate=2, activation="tanh"),
             L.AveragePooling1D(2, strides=1),
+            L.Conv1D(3, 4, strides=3, padding="same"),
+            L.MaxPooling1D(3, strides=2, padding="same"),
+            L.AveragePooling1D(3, strides=2, padding="same"),
             L.LSTM(6),
             L.Dense(1),
         ]
@@ -219,7 +226,25 @@ def _right_padded(model: Any) -> list[Any]:
 
 
 @pytest.mark.filterwarnings("ignore:Layer .* does not support masking:UserWarning")
-@pytest.mark.parametrize("build", GALLERY, ids=lambda build: build.__name__)
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(
+            build,
+            marks=pytest.mark.xfail(
+                keras.backend.backend() == "torch",
+                strict=True,
+                reason="Keras-on-torch's AveragePooling1D(padding='same') with uneven padding "
+                "pads with zeros and counts them (backend/torch/nn.py average_pool); the port "
+                "averages the valid steps, as the TensorFlow and JAX backends do",
+            ),
+        )
+        if build.__name__ == "forecaster"
+        else build
+        for build in GALLERY
+    ],
+    ids=lambda build: build.__name__,
+)
 def test_gallery_matches_keras(build: Callable[[], Any]) -> None:
     keras.utils.set_random_seed(0)
     model = _trained(build())
@@ -244,7 +269,7 @@ def test_masked_steps_follow_keras_rules() -> None:
     assert not keep[0, -1] and keep[0, 0] and not keep[1, 0] and keep[1, -1]
     ported = [out.detach().numpy() for out in port_model(model)(torch.from_numpy(x))]
     for got, expected in zip(ported, model(x), strict=True):
-        np.testing.assert_allclose(got, np.asarray(expected), atol=ATOL)
+        np.testing.assert_allclose(got, to_numpy(expected), atol=ATOL)
     last_valid = int(np.flatnonzero(keep[0])[-1])
     assert np.array_equal(ported[0][0, -1], ported[0][0, last_valid])
     assert not ported[0][1, : int(np.argmax(keep[1]))].any()
@@ -265,13 +290,18 @@ def sequential_models(draw: st.DrawFn) -> Any:
         kind = draw(st.sampled_from([L.LSTM, L.GRU, L.SimpleRNN]))
         last = index == depth - 1
         bidirectional = draw(st.booleans())
+        return_sequences = not last or draw(st.booleans())
+        # Keras refuses a go_backwards layer inside Bidirectional
+        go_backwards = not bidirectional and draw(st.booleans())
+        backwards = go_backwards or bidirectional
         options = {
-            "return_sequences": not last or draw(st.booleans()),
-            # Keras refuses a go_backwards layer inside Bidirectional
-            "go_backwards": not bidirectional and draw(st.booleans()),
+            "return_sequences": return_sequences,
+            "go_backwards": go_backwards,
             "use_bias": draw(st.booleans()),
             # unroll=True takes another masking path in Keras (it needs a fixed seq_len)
-            "unroll": seq_len is not None and draw(st.booleans()),
+            "unroll": seq_len is not None
+            and not (backwards and front != "none" and KERAS_TORCH_UNROLLED_BACKWARDS_BUG)
+            and draw(st.booleans()),
         }
         layer = kind(draw(st.integers(1, 4)), **options)
         if bidirectional:

@@ -16,7 +16,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_notes import ArgumentError
+from lstm_notes import ArgumentError, to_numpy
 from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
 try:
@@ -33,6 +33,8 @@ from lstm_notes.reference import (
     rnn_sequence,
     rnn_step,
 )
+
+pytestmark = pytest.mark.torch  # torch is imported above, for every test here
 
 ATOL = 1e-5
 # (batch_size, seq_len, input_size, hidden_size), and whether to pass a random initial state.
@@ -52,7 +54,7 @@ def _inputs(case: tuple, seed: int) -> tuple[np.random.Generator, np.ndarray, np
 
 
 def _close(actual: np.ndarray, expected: np.ndarray) -> None:
-    np.testing.assert_allclose(np.asarray(actual), expected, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(to_numpy(actual), expected, rtol=0, atol=ATOL)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,10 +15,8 @@ from lstm_notes import (
     StatefulRunner,
     StreamLayoutError,
     UnsupportedLayerError,
-    detach_state,
-    stateful_batches,
 )
-from lstm_notes.stateful import language_model_batches
+from lstm_notes.stateful import detach_state, language_model_batches, stateful_batches
 from tests.conftest import FIXED_JUNK, JUNK_SETTINGS, check_junk, junk
 
 # ---------------------------------------------------------------- layout

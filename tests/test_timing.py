@@ -313,7 +313,7 @@ def test_format_seconds(seconds: float, text: str) -> None:
 
 
 def test_comparison_ratios_table_and_plot() -> None:
-    import matplotlib
+    matplotlib = pytest.importorskip("matplotlib", reason="the plot needs matplotlib")
 
     matplotlib.use("Agg")
     fast = measurement("fast", (1.0, 1.0, 1.0))
