@@ -272,10 +272,12 @@ def torch_train_step(module: Any, x: np.ndarray, lr: float = 0.5) -> dict[str, A
     optimizer.step()
     with torch.no_grad():
         loss_after = module(inputs)[0].pow(2).mean()
-    changes = [float((p - b).abs().max()) for (_, p), b in zip(parameters, before, strict=True)]
+    changes = [
+        float((p.detach() - b).abs().max()) for (_, p), b in zip(parameters, before, strict=True)
+    ]
     return {
         "train/is_torch_module": isinstance(module, torch.nn.Module),
-        "train/loss_before": float(loss),
+        "train/loss_before": float(loss.detach()),
         "train/loss_after": float(loss_after),
         "train/parameters": np.array([name for name, _ in parameters]),
         "train/frozen": np.array(
