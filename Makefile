@@ -10,6 +10,11 @@
 # jupyter-cache, which jupyter-book then renders without executing the chapter again. `make test`
 # builds the book first, so a changed chapter or helper runs again there too.
 
+# The venvs are installed with --no-compile: Python compiles each module when it is first imported
+# and keeps the bytecode. An inherited PYTHONDONTWRITEBYTECODE would stop it keeping it, and every
+# kernel and subprocess would compile TensorFlow, Keras and PyTorch again (about 6 s each).
+unexport PYTHONDONTWRITEBYTECODE
+
 PYTHON ?= python3
 JOBS ?= 2
 VENV := .venv
