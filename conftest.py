@@ -38,6 +38,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("save_executed") and not hasattr(config, "workerinput"):
+        from _ext.chapter_test import create_cache
+
+        create_cache()  # in the controller, before any worker saves a chapter
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix != ".md" or "book" not in file_path.parts:
         return None

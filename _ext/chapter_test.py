@@ -75,6 +75,18 @@ class ChapterNotebook(IPyNbFile):
                 save_executed(self.path, cells)
 
 
+def create_cache() -> None:
+    """Create the book's jupyter-cache database, once, before the workers start saving into it.
+
+    jupyter-cache creates its tables on first use; two xdist workers doing that at once can find
+    the database file before its tables exist ("no such table: nbcache").
+    """
+    from jupyter_cache import get_cache
+
+    BOOK_CACHE.mkdir(parents=True, exist_ok=True)
+    get_cache(str(BOOK_CACHE)).db  # noqa: B018 (the property creates the database)
+
+
 def save_executed(source: Path, cells: list[IPyNbCell]) -> None:
     """Store the chapter, with the outputs of ``cells``, in the book's jupyter-cache.
 
@@ -97,6 +109,5 @@ def save_executed(source: Path, cells: list[IPyNbCell]) -> None:
         for output in cell.outputs:
             if output.output_type == "execute_result":
                 output.execution_count = count
-    BOOK_CACHE.mkdir(parents=True, exist_ok=True)
     bundle = CacheBundleIn(notebook, str(source), data={"executed_by": "nbval"})
     get_cache(str(BOOK_CACHE)).cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
