@@ -8,7 +8,6 @@ file against Keras. Masks are carried exactly as Keras computes and uses them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import tempfile
@@ -78,9 +77,16 @@ def port_model(model: Any) -> Any:
     True
     """
     generated = generate(model)
-    namespace: dict[str, Any] = {"__name__": f"lstm_notes_port_{generated.class_name}"}
-    exec(compile(generated.source, f"<port of {model.name}>", "exec"), namespace)
+    namespace = _execute(generated.source, f"<port of {model.name}>", generated.class_name)
     return _instantiate(namespace, generated.class_name, generated.state_dict)
+
+
+def _execute(source: str, filename: str, class_name: str) -> dict[str, Any]:
+    """Run generated code in a fresh namespace, without importing it (so no bytecode is cached
+    beside a written file)."""
+    namespace: dict[str, Any] = {"__name__": f"lstm_notes_port_{class_name}"}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
 
 
 def _consumers(graph: Any, tensor: Any) -> list[Any]:
@@ -173,16 +179,13 @@ class Export:
 
 
 def _load_written(folder: Path, class_name: str) -> Any:
-    """Import the written file in a fresh namespace and load the written weights into it."""
+    """Run the written file in a fresh namespace and load the written weights into it."""
     import torch
 
-    name = f"_lstm_notes_export_{os.getpid()}_{id(folder)}"
-    spec = importlib.util.spec_from_file_location(name, folder / CODE_FILE)
-    assert spec is not None and spec.loader is not None
-    written = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(written)
+    code = folder / CODE_FILE
+    namespace = _execute(code.read_text(), str(code), class_name)
     state = torch.load(folder / WEIGHTS_FILE, weights_only=True)
-    return _instantiate(vars(written), class_name, state)
+    return _instantiate(namespace, class_name, state)
 
 
 def _check_target(directory: Path, overwrite: bool) -> None:

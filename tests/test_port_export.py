@@ -39,7 +39,12 @@ def _model() -> Any:
     return keras.Model(tokens, [probabilities, h], name="small_tagger")
 
 
-def test_export_writes_code_that_runs_without_keras_or_lstm_notes(tmp_path: Path) -> None:
+def test_export_writes_code_that_runs_without_keras_or_lstm_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        sys, "dont_write_bytecode", False
+    )  # as where PYTHONDONTWRITEBYTECODE is unset
     model = _model()
     result = export_torch(model, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model.py", "weights.pt"]
