@@ -142,6 +142,13 @@ def cudnn_report_use_cudnn_true_raises_as_keras_does():
             raised = True
         assert ln.keras_cudnn_report(layer).raises_on_call == raised, layer
 
+def doctor_names_the_active_backend():
+    from lstm_notes.doctor import BACKENDS_SECTION, CUDNN_SECTION, doctor
+    report, backend = doctor().as_dict(), keras.backend.backend()
+    assert report[BACKENDS_SECTION]["active"] == backend, report[BACKENDS_SECTION]
+    assert report[BACKENDS_SECTION][backend] == "installed", report[BACKENDS_SECTION]
+    assert f"the {backend} backend" in report[CUDNN_SECTION]["default LSTM uses cuDNN"]
+
 def refuses_a_dense_layer():
     try:
         ln.keras_to_torch(keras.layers.Dense(3))
@@ -174,6 +181,7 @@ CHECKS = [
     "cudnn_report_names_the_active_backend",
     "cudnn_report_gru_matches_the_backend",
     "cudnn_report_use_cudnn_true_raises_as_keras_does",
+    "doctor_names_the_active_backend",
     "refuses_a_dense_layer",
 ]
 
