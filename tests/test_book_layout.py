@@ -1,5 +1,5 @@
 """The book's sources are consistent: the toc and the chapter files agree, and every chapter is a
-jupytext MyST notebook that uses one cell syntax."""
+jupytext MyST notebook that uses one cell syntax and opens with a visible setup cell."""
 
 import re
 
@@ -9,6 +9,8 @@ from tests.book_layout import ROOT, toc_entries
 
 HEADER = re.compile(r"\A---\njupytext:\n(.*\n)*?kernelspec:\n(.*\n)*?---\n")
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)", re.MULTILINE)
+FIRST_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+HIDING_TAGS = re.compile(r"^:tags:.*\b(hide-input|hide-cell|remove-cell|remove-input)\b", re.M)
 PAGES_WITHOUT_CODE = {"book/api"}
 
 
@@ -44,3 +46,17 @@ def test_chapter_is_a_myst_notebook_with_one_cell_syntax(entry):
             "write executable code as {code-cell} ipython3"
         )
     assert not re.search(r"^# %%", text, re.MULTILINE), f"{entry}.md contains percent-format cells"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in toc_entries() if e not in PAGES_WITHOUT_CODE] + ["templates/chapter"],
+    ids=lambda e: e,
+)
+def test_the_setup_cell_is_visible(entry):
+    """The first code cell holds the imports, and the page shows it: a reader sees where every
+    name comes from."""
+    cell = FIRST_CODE_CELL.search((ROOT / f"{entry}.md").read_text()).group(1)
+    assert re.search(r"^(import|from) ", cell, re.MULTILINE), f"{entry}.md: no import in cell 1"
+    hidden = HIDING_TAGS.search(cell)
+    assert not hidden, f"{entry}.md hides its setup cell ({hidden.group(1)}): leave it visible"
