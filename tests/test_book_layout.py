@@ -9,8 +9,9 @@ from tests.book_layout import ROOT, toc_entries
 
 HEADER = re.compile(r"\A---\njupytext:\n(.*\n)*?kernelspec:\n(.*\n)*?---\n")
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)", re.MULTILINE)
-FIRST_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 HIDING_TAGS = re.compile(r"^:tags:.*\b(hide-input|hide-cell|remove-cell|remove-input)\b", re.M)
+OPTIONS = re.compile(r"\A---\n.*?^---\n", re.MULTILINE | re.DOTALL)  # a cell's YAML options
 PAGES_WITHOUT_CODE = {"book/api"}
 
 
@@ -56,7 +57,17 @@ def test_chapter_is_a_myst_notebook_with_one_cell_syntax(entry):
 def test_the_setup_cell_is_visible(entry):
     """The first code cell holds the imports, and the page shows it: a reader sees where every
     name comes from."""
-    cell = FIRST_CODE_CELL.search((ROOT / f"{entry}.md").read_text()).group(1)
+    cell = CODE_CELL.search((ROOT / f"{entry}.md").read_text()).group(1)
     assert re.search(r"^(import|from) ", cell, re.MULTILINE), f"{entry}.md: no import in cell 1"
     hidden = HIDING_TAGS.search(cell)
     assert not hidden, f"{entry}.md hides its setup cell ({hidden.group(1)}): leave it visible"
+
+
+@pytest.mark.parametrize("entry", [e for e in toc_entries() if e not in PAGES_WITHOUT_CODE])
+def test_code_lines_fit_in_100_columns(entry):
+    """Ruff's line length, which the book's CSS fits on the page (``test_browser.py`` checks)."""
+    cells = [
+        OPTIONS.sub("", cell) for cell in CODE_CELL.findall((ROOT / f"{entry}.md").read_text())
+    ]
+    long = [line for cell in cells for line in cell.splitlines() if len(line) > 100]
+    assert not long, f"{entry}.md has code lines over 100 characters: {long}"

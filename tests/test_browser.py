@@ -137,6 +137,25 @@ def test_every_figure_has_alt_text_and_a_caption(page, book_url, chapter):
         assert image["caption"], f"{chapter}: {src} ({alt[:40]}...) is not a captioned figure"
 
 
+def test_code_fits_its_box_from_a_1440px_window(browser, book_url):
+    """No visible code cell scrolls sideways on a common desktop width (``_static/book.css``
+    sizes the code font so that 100 columns, the chapters' line length, fit)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    wide = {}
+    for chapter in CHAPTERS:
+        page.goto(f"{book_url}/{chapter}.html", wait_until="load")
+        wide[chapter] = page.eval_on_selector_all(
+            "div.cell_input pre",
+            """pres => pres
+                .filter(p => p.checkVisibility() && p.scrollWidth > p.clientWidth)
+                .map(p => p.innerText.split("\\n").sort((a, b) => b.length - a.length)[0])""",
+        )
+    context.close()
+    wide = {chapter: lines for chapter, lines in wide.items() if lines}
+    assert not wide, f"code that scrolls sideways (longest line of each block): {wide}"
+
+
 def test_navigation_reaches_every_chapter(page, book_url):
     page.goto(f"{book_url}/index.html", wait_until="networkidle")
     assert page.url.endswith(PAGES[0]), "the front page should open the introduction"
