@@ -156,6 +156,24 @@ def test_code_fits_its_box_from_a_1440px_window(browser, book_url):
     assert not wide, f"code that scrolls sideways (longest line of each block): {wide}"
 
 
+def test_tables_stay_in_the_text_column(page, book_url):
+    """At 1280px, no table (the book's own or one a cell prints) runs past the text column,
+    where the page would clip it or make the reader scroll sideways."""
+    wide = {}
+    for chapter in CHAPTERS:
+        page.goto(f"{book_url}/{chapter}.html", wait_until="load")
+        wide[chapter] = page.evaluate(
+            """() => {
+                const right = document.querySelector(".bd-article").getBoundingClientRect().right;
+                return [...document.querySelectorAll("main table")]
+                    .filter(t => t.checkVisibility() && t.getBoundingClientRect().right > right + 1)
+                    .map(t => t.innerText.slice(0, 60).replace(/\\s+/g, " "));
+            }"""
+        )
+    wide = {chapter: tables for chapter, tables in wide.items() if tables}
+    assert not wide, f"tables wider than the text column (their first words): {wide}"
+
+
 def test_navigation_reaches_every_chapter(page, book_url):
     page.goto(f"{book_url}/index.html", wait_until="networkidle")
     assert page.url.endswith(PAGES[0]), "the front page should open the introduction"
