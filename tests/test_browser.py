@@ -138,15 +138,16 @@ def test_every_figure_has_alt_text_and_a_caption(page, book_url, chapter):
 
 
 def test_code_fits_its_box_from_a_1440px_window(browser, book_url):
-    """No visible code cell scrolls sideways on a common desktop width (``_static/book.css``
-    sizes the code font so that 100 columns, the chapters' line length, fit)."""
+    """No visible code cell or output scrolls sideways on a common desktop width
+    (``_static/book.css`` sizes the code font so that 100 columns, the chapters' line length, fit,
+    and wraps outputs)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     wide = {}
     for chapter in CHAPTERS:
         page.goto(f"{book_url}/{chapter}.html", wait_until="load")
         wide[chapter] = page.eval_on_selector_all(
-            "div.cell_input pre",
+            "div.cell_input pre, div.cell_output pre",
             """pres => pres
                 .filter(p => p.checkVisibility() && p.scrollWidth > p.clientWidth)
                 .map(p => p.innerText.split("\\n").sort((a, b) => b.length - a.length)[0])""",
