@@ -71,3 +71,12 @@ def test_code_lines_fit_in_100_columns(entry):
     ]
     long = [line for cell in cells for line in cell.splitlines() if len(line) > 100]
     assert not long, f"{entry}.md has code lines over 100 characters: {long}"
+
+
+@pytest.mark.parametrize("entry", [e for e in toc_entries() if e not in PAGES_WITHOUT_CODE])
+def test_a_chapter_that_shows_an_error_keeps_its_traceback_short(entry):
+    """A ``raises-exception`` cell shows the error, not a page of framework frames."""
+    text = (ROOT / f"{entry}.md").read_text()
+    if "raises-exception" in text:
+        setup = CODE_CELL.search(text).group(1)
+        assert "%xmode Minimal" in setup, f"{entry}.md: add `%xmode Minimal` to its setup cell"
