@@ -56,14 +56,22 @@ def gru_step(
     Parameters
     ----------
     x_t : ndarray, shape (batch_size, input_size)
+        The input at one time step.
     h_prev : ndarray, shape (batch_size, hidden_size)
-    kernel, recurrent_kernel, bias : ndarray
-        Keras layout: ``(input_size, 3*hidden_size)``, ``(hidden_size, 3*hidden_size)`` and the
-        bias described above; ``bias=None`` means no bias.
+        The hidden state after the previous step.
+    kernel : ndarray, shape (input_size, 3*hidden_size)
+        The input weights in the Keras layout, gate blocks in the order z, r, h.
+    recurrent_kernel : ndarray, shape (hidden_size, 3*hidden_size)
+        The recurrent weights, multiplied with ``h_prev``; the same gate order.
+    bias : ndarray or None
+        Shape ``(2, 3*hidden_size)`` with ``reset_after=True``, ``(3*hidden_size,)`` with
+        ``reset_after=False`` (see above); ``None`` means no bias.
     reset_after : bool
         Where the reset gate is applied, as the Keras argument (default True, as in Keras).
-    activation, recurrent_activation : str or callable
-        As the Keras arguments: ``activation`` for ``n``, ``recurrent_activation`` for ``z``, ``r``.
+    activation : str or callable
+        As the Keras argument: applied to the candidate ``n`` (default tanh).
+    recurrent_activation : str or callable
+        As the Keras argument: applied to the gates ``z`` and ``r`` (default sigmoid).
 
     Returns
     -------
@@ -120,16 +128,27 @@ def gru_sequence(
     Parameters
     ----------
     x : ndarray, shape (batch_size, seq_len, input_size)
-    kernel, recurrent_kernel, bias : ndarray
-        Weights in the Keras layout, see :func:`gru_step`.
+        The input sequences, batch first.
+    kernel : ndarray, shape (input_size, 3*hidden_size)
+        The input weights in the Keras layout, as for :func:`gru_step`.
+    recurrent_kernel : ndarray, shape (hidden_size, 3*hidden_size)
+        The recurrent weights.
+    bias : ndarray or None
+        Shape ``(2, 3*hidden_size)`` with ``reset_after=True``, ``(3*hidden_size,)`` with
+        ``reset_after=False``; ``None`` means no bias.
     h0 : ndarray, shape (batch_size, hidden_size), optional
         Initial hidden state; zeros when omitted.
-    reset_after, activation, recurrent_activation
-        As in :func:`gru_step`.
+    reset_after : bool
+        As in :func:`gru_step` (default True).
+    activation : str or callable
+        As in :func:`gru_step` (default tanh).
+    recurrent_activation : str or callable
+        As in :func:`gru_step` (default sigmoid).
 
     Returns
     -------
     outputs : ndarray, shape (batch_size, seq_len, hidden_size)
+        ``h`` at every step.
     h : ndarray, shape (batch_size, hidden_size)
         The final hidden state.
 
@@ -189,16 +208,22 @@ def rnn_step(
     Parameters
     ----------
     x_t : ndarray, shape (batch_size, input_size)
+        The input at one time step.
     h_prev : ndarray, shape (batch_size, hidden_size)
-    kernel, recurrent_kernel, bias : ndarray
-        Shapes ``(input_size, hidden_size)``, ``(hidden_size, hidden_size)``, ``(hidden_size,)``;
-        ``bias=None`` means no bias.
+        The hidden state after the previous step.
+    kernel : ndarray, shape (input_size, hidden_size)
+        The input weights.
+    recurrent_kernel : ndarray, shape (hidden_size, hidden_size)
+        The recurrent weights, multiplied with ``h_prev``.
+    bias : ndarray, shape (hidden_size,), optional
+        The bias; ``None`` (the default) means no bias.
     activation : str or callable
         ``"tanh"`` (the default in both frameworks), ``"relu"``, or any other activation.
 
     Returns
     -------
     ndarray, shape (batch_size, hidden_size)
+        The new hidden state.
 
     Raises
     ------
@@ -233,18 +258,25 @@ def rnn_sequence(
 
     Parameters
     ----------
-    x : ndarray
-        The inputs, batch first: ``(batch_size, seq_len, input_size)``.
-    kernel, recurrent_kernel, bias, activation
-        As in :func:`rnn_step` (Keras layout; ``bias=None`` for no bias).
-    h0 : ndarray, optional
-        The initial ``h``, ``(batch_size, hidden_size)``; zeros when omitted.
+    x : ndarray, shape (batch_size, seq_len, input_size)
+        The input sequences, batch first.
+    kernel : ndarray, shape (input_size, hidden_size)
+        The input weights, as for :func:`rnn_step`.
+    recurrent_kernel : ndarray, shape (hidden_size, hidden_size)
+        The recurrent weights.
+    bias : ndarray, shape (hidden_size,), optional
+        The bias; ``None`` (the default) means no bias.
+    h0 : ndarray, shape (batch_size, hidden_size), optional
+        The initial hidden state; zeros when omitted.
+    activation : str or callable
+        As in :func:`rnn_step` (default tanh).
 
     Returns
     -------
-    outputs, h : ndarray
-        ``h`` at every step, shape ``(batch_size, seq_len, hidden_size)``, and the final ``h``,
-        shape ``(batch_size, hidden_size)``.
+    outputs : ndarray, shape (batch_size, seq_len, hidden_size)
+        ``h`` at every step.
+    h : ndarray, shape (batch_size, hidden_size)
+        The final hidden state.
 
     Raises
     ------

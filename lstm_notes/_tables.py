@@ -8,6 +8,7 @@ The HTML is escaped here, so callers pass raw text.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Collection, Sequence
 
 from lstm_notes.errors import LstmNotesError
@@ -15,6 +16,11 @@ from lstm_notes.errors import LstmNotesError
 __all__ = ["TableError", "html_table", "text_table"]
 
 Row = Sequence[object]
+
+# A code cell that is one word (a name such as ``h_n[-1]``) or a tuple of sizes (a shape such as
+# ``(5, 2, 4)``): broken across lines it misleads, so the HTML keeps it on one line.
+_NAME_OR_SHAPE = re.compile(r"\S+|\((\w+, )*\w*,?\)")
+_NOWRAP = ' style="white-space:nowrap"'
 
 
 class TableError(LstmNotesError, ValueError):
@@ -110,7 +116,9 @@ def html_table(
     align : str, optional
         One letter per column, ``"l"`` (left, the default) or ``"r"`` (right, for numbers).
     code_columns : collection of int
-        Indices of the columns whose non-empty body cells are code (wrapped in ``<code>``).
+        Indices of the columns whose non-empty body cells are code (wrapped in ``<code>``). A
+        code cell that is one word or a shape, such as ``h_n[-1]`` or ``(5, 2, 4)``, is kept on
+        one line (``white-space:nowrap``); longer code may wrap at its spaces.
     footer : sequence, optional
         A last row in ``<tfoot>``, its cells as header cells (a total, say).
     row_headers : bool
@@ -134,6 +142,8 @@ def html_table(
     (3, True)
     >>> table.endswith('<th style="text-align:right">1</th></tr></tfoot></table>')
     True
+    >>> html_table(["shape"], [["(5, 2, 4)"]], code_columns=[0])  # doctest: +ELLIPSIS
+    '...<td style="text-align:left"><code style="white-space:nowrap">(5, 2, 4)</code></td>...'
     """
     columns = len(header) if header is not None else len(rows[0]) if rows else 0
     align = _check(columns, rows, footer, align)
@@ -142,7 +152,9 @@ def html_table(
         out = []
         for i, (cell, side) in enumerate(zip(row, align, strict=True)):
             text = html.escape(str(cell), quote=False)
-            text = f"<code>{text}</code>" if i in code and text else text
+            if i in code and text:
+                nowrap = _NOWRAP if _NAME_OR_SHAPE.fullmatch(str(cell)) else ""
+                text = f"<code{nowrap}>{text}</code>"
             name = "th" if tag == "th" or (row_headers and i == 0) else "td"
             side = "right" if side == "r" else "left"
             out.append(f'<{name} style="text-align:{side}">{text}</{name}>')

@@ -87,7 +87,7 @@ class CudnnReport:
 
     @property
     def raises_on_call(self) -> bool:
-        """True when ``use_cudnn=True`` was asked for but is impossible: the call raises."""
+        """True when ``use_cudnn=True`` was asked for but is impossible, so the call raises."""
         return self.use_cudnn is True and not self.eligible and not self.fused_fallback
 
     @property

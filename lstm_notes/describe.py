@@ -35,9 +35,13 @@ class TensorInfo(NamedTuple):
     """One returned tensor: its name, shape, what it holds and its twin in the other framework."""
 
     name: str
+    """The name the framework gives the tensor, e.g. ``"final_memory_state"`` or ``"h_n"``."""
     shape: tuple[int, ...]
+    """The tensor's shape, as returned for the input given."""
     meaning: str
+    """What the tensor holds, in words."""
     counterpart: str
+    """The same values in the other framework's result, e.g. ``"h_n[-1]"``."""
 
 
 @dataclass(frozen=True)

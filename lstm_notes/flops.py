@@ -47,9 +47,17 @@ def lstm_flops(
 
     Parameters
     ----------
-    input_size, hidden_size, seq_len, batch_size, num_layers : int
-        Sizes, all at least 1 (Python or NumPy integers; the count is a Python int, so it never
-        overflows).
+    input_size : int
+        Features of the input at each step. Every size is an integer of at least 1, a Python
+        or a NumPy integer; the count is a Python int, so it never overflows.
+    hidden_size : int
+        Units of each layer (Keras ``units``), per direction.
+    seq_len : int
+        Time steps per sequence.
+    batch_size : int
+        Sequences per call.
+    num_layers : int
+        Layers in the stack (default 1).
     bidirectional : bool
         Two directions per layer.
     kind : {"LSTM", "GRU", "SimpleRNN"}

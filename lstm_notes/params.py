@@ -33,7 +33,7 @@ class ParamTensor:
 
     @property
     def count(self) -> int:
-        """The number of entries: the product of the shape."""
+        """The number of entries, the product of the shape."""
         return math.prod(self.shape)
 
 

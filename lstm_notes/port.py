@@ -179,7 +179,7 @@ def keras_to_torch(layer_or_layers: keras.layers.Layer | Sequence[keras.layers.L
 
     Warns
     -----
-    PortWarning
+    :class:`PortWarning`
         For training-time behaviour that is not carried (dropout, ``stateful``, ``merge_mode``).
 
     Examples
@@ -246,7 +246,7 @@ def torch_to_keras(
 
     Warns
     -----
-    PortWarning
+    :class:`PortWarning`
         When the module has ``dropout`` between its layers, which is not carried.
 
     Examples
@@ -278,14 +278,18 @@ def torch_to_keras(
 def copy_weights(src: Any, dst: Any) -> None:
     """Copy recurrent weights from ``src`` into ``dst``, both already built, in either direction.
 
+    Each of the two is a PyTorch ``nn.LSTM``/``nn.GRU``/``nn.RNN`` or a built Keras
+    ``LSTM``/``GRU``/``SimpleRNN``/``Bidirectional`` (or a list of them forming a stack, as for
+    :func:`keras_to_torch`). They must have the same kind, sizes, number of layers, bias setting
+    and direction count. Copying between two objects of the same framework works too.
+
     Parameters
     ----------
-    src, dst
-        Each is a PyTorch ``nn.LSTM``/``nn.GRU``/``nn.RNN`` or a built Keras ``LSTM``/``GRU``/
-        ``SimpleRNN``/``Bidirectional`` (or a list of them forming a stack, as for
-        :func:`keras_to_torch`). They must have the same kind, sizes, number of layers, bias
-        setting and direction count. Copying between two objects of the same framework works too.
-        ``dst`` keeps its other settings (a PyTorch module stays in train or eval mode).
+    src
+        The layer, module or stack whose weights are read; it is left unchanged.
+    dst
+        The layer, module or stack whose weights are overwritten. It keeps its other settings
+        (a PyTorch module stays in train or eval mode).
 
     Raises
     ------

@@ -7,18 +7,21 @@ they are linted, type-checked and tested like the rest of the package.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the copied source names torch types; a generated file imports torch itself
+    import torch
 
 
 def recurrence(
-    rnn: Any,
-    x: Any,
-    mask: Any,
-    states: Any,
+    rnn: torch.nn.RNNBase,
+    x: torch.Tensor,
+    mask: torch.Tensor | None,
+    states: list[torch.Tensor] | None,
     reverse: bool,
     zero_masked: bool,
     unrolled: bool = False,
-) -> list[Any]:
+) -> list[torch.Tensor]:
     """Run one direction of a Keras recurrent layer with a PyTorch module, masks included.
 
     Parameters
@@ -100,8 +103,13 @@ def recurrence(
 
 
 def right_padded_recurrence(
-    rnn: Any, x: Any, lengths: Any, hidden: Any, reverse: bool, zero_masked: bool
-) -> list[Any]:
+    rnn: torch.nn.RNNBase,
+    x: torch.Tensor,
+    lengths: torch.Tensor,
+    hidden: tuple[torch.Tensor, ...],
+    reverse: bool,
+    zero_masked: bool,
+) -> list[torch.Tensor]:
     """:func:`recurrence` for a mask that keeps a non-empty prefix of every row, by packing.
 
     PyTorch's packed sequences run each row over its real steps only, which is what Keras' mask

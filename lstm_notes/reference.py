@@ -98,15 +98,21 @@ def lstm_gates(
     ----------
     x_t : ndarray, shape (batch_size, input_size)
         The input at one time step.
-    h_prev, c_prev : ndarray, shape (batch_size, hidden_size)
-        The hidden and cell state after the previous step.
-    kernel, recurrent_kernel, bias : ndarray
-        Weights in the Keras layout, shapes ``(input_size, 4*hidden_size)``,
-        ``(hidden_size, 4*hidden_size)`` and ``(4*hidden_size,)``, gate order i, f, g, o;
-        ``bias=None`` means no bias.
-    activation, recurrent_activation : str or callable
-        As the Keras arguments of the same names: ``activation`` is applied to ``g`` and to the
-        cell state in ``h``, ``recurrent_activation`` to the gates ``i``, ``f`` and ``o``.
+    h_prev : ndarray, shape (batch_size, hidden_size)
+        The hidden state after the previous step.
+    c_prev : ndarray, shape (batch_size, hidden_size)
+        The cell state after the previous step.
+    kernel : ndarray, shape (input_size, 4*hidden_size)
+        The input weights in the Keras layout, gate blocks in the order i, f, g, o.
+    recurrent_kernel : ndarray, shape (hidden_size, 4*hidden_size)
+        The recurrent weights, multiplied with ``h_prev``; the same gate order.
+    bias : ndarray, shape (4*hidden_size,), or None
+        The bias, the same gate order; ``None`` means no bias (``use_bias=False``).
+    activation : str or callable
+        As the Keras argument: applied to the candidate ``g`` and to the cell state in ``h``
+        (default tanh).
+    recurrent_activation : str or callable
+        As the Keras argument: applied to the gates ``i``, ``f`` and ``o`` (default sigmoid).
 
     Returns
     -------
@@ -150,11 +156,21 @@ def lstm_gates(
 def lstm_step(*args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     """One LSTM step: the new hidden state ``h`` and cell state ``c``.
 
-    Arguments as in :func:`lstm_gates`, which also returns the gates.
+    Parameters
+    ----------
+    *args
+        ``x_t, h_prev, c_prev, kernel, recurrent_kernel, bias``, as for :func:`lstm_gates`
+        (which also returns the gates).
+    **kwargs
+        ``activation`` and ``recurrent_activation``, as for :func:`lstm_gates`; the arguments
+        above may also be given by name.
 
     Returns
     -------
-    h, c : ndarray, shape (batch_size, hidden_size)
+    h : ndarray, shape (batch_size, hidden_size)
+        The new hidden state.
+    c : ndarray, shape (batch_size, hidden_size)
+        The new cell state.
 
     Examples
     --------
@@ -188,19 +204,29 @@ def lstm_sequence(
     ----------
     x : ndarray, shape (batch_size, seq_len, input_size)
         The input sequences, batch first.
-    kernel, recurrent_kernel, bias : ndarray
-        Weights in the Keras layout, see :func:`lstm_gates`.
-    h0, c0 : ndarray, shape (batch_size, hidden_size), optional
-        Initial hidden and cell state; zeros when omitted (as in both frameworks).
-    activation, recurrent_activation : str or callable
-        As in :func:`lstm_gates`.
+    kernel : ndarray, shape (input_size, 4*hidden_size)
+        The input weights in the Keras layout, as for :func:`lstm_gates`.
+    recurrent_kernel : ndarray, shape (hidden_size, 4*hidden_size)
+        The recurrent weights.
+    bias : ndarray, shape (4*hidden_size,), or None
+        The bias; ``None`` means no bias.
+    h0 : ndarray, shape (batch_size, hidden_size), optional
+        The initial hidden state; zeros when omitted (as in both frameworks).
+    c0 : ndarray, shape (batch_size, hidden_size), optional
+        The initial cell state; zeros when omitted.
+    activation : str or callable
+        As in :func:`lstm_gates` (default tanh).
+    recurrent_activation : str or callable
+        As in :func:`lstm_gates` (default sigmoid).
 
     Returns
     -------
     outputs : ndarray, shape (batch_size, seq_len, hidden_size)
         ``h_t`` at every step (Keras ``return_sequences=True``, PyTorch ``output``).
-    h, c : ndarray, shape (batch_size, hidden_size)
-        The final hidden and cell state.
+    h : ndarray, shape (batch_size, hidden_size)
+        The final hidden state, equal to ``outputs[:, -1]``.
+    c : ndarray, shape (batch_size, hidden_size)
+        The final cell state.
 
     Raises
     ------

@@ -129,12 +129,17 @@ def language_model_batches(
     ----------
     stream : array_like, shape (num_steps, ...)
         The sequence, for example the integer ids of the characters of a text.
-    batch_size, seq_len : int
-        As in :func:`stateful_batches`.
+    batch_size : int
+        Rows per batch, as in :func:`stateful_batches`.
+    seq_len : int
+        Steps per row in each batch, as in :func:`stateful_batches`.
 
     Returns
     -------
-    inputs, targets : numpy.ndarray, shape (num_batches, batch_size, seq_len, ...)
+    inputs : numpy.ndarray, shape (num_batches, batch_size, seq_len, ...)
+        The stream without its last step, laid out by :func:`stateful_batches`.
+    targets : numpy.ndarray, shape (num_batches, batch_size, seq_len, ...)
+        The stream without its first step, laid out the same way.
 
     Raises
     ------
@@ -179,7 +184,8 @@ def detach_state(state: Any) -> Any:
 
     Returns
     -------
-    The same structure with every tensor replaced by ``tensor.detach()``.
+    same type as state
+        The same structure with every tensor replaced by ``tensor.detach()``.
 
     Raises
     ------

@@ -88,6 +88,8 @@ def benchmark(
     ----------
     fn : callable
         What to time, called as ``fn(*args)``; wrap keyword arguments with ``functools.partial``.
+    *args
+        Positional arguments passed to ``fn`` on every call.
     label : str, optional
         Name shown in reports; defaults to ``fn.__name__``.
     warmup : int
@@ -112,6 +114,9 @@ def benchmark(
     synchronize : bool
         ``False`` switches synchronisation off, to *demonstrate* what a naive timer reports on a
         GPU. Never use it for a real measurement.
+    **unknown
+        Not accepted: any other keyword (a typo such as ``repeat=3``) raises
+        :class:`~lstm_notes.BenchmarkError` rather than being passed to ``fn``.
 
     Returns
     -------

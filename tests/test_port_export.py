@@ -63,7 +63,11 @@ def test_export_writes_code_that_runs_without_keras_or_lstm_notes(
         import sys
         import numpy as np, torch
         sys.path.insert(0, {str(result.code.parent)!r})
+        import inspect, typing
+        import model
         from model import SmallTagger
+        for function in [f for f in vars(model).values() if inspect.isfunction(f)]:
+            typing.get_type_hints(function)  # every name in an annotation exists in the file
         module = SmallTagger()
         module.load_state_dict(torch.load({str(result.weights)!r}, weights_only=True))
         module.eval()

@@ -72,10 +72,31 @@ def test_html_code_columns_wrap_only_non_empty_body_cells() -> None:
         code_columns=(0,),
         footer=("t", ""),
     )
-    assert table.count("<code>") == 1
-    assert "<code>kernel</code>" in table
-    assert "<code>(3, 8)</code>" not in table  # column 1 is not a code column
-    assert "<code>t</code>" not in table  # the footer is not code
+    assert table.count("<code") == 1
+    assert ">kernel</code>" in table
+    assert "(3, 8)</code>" not in table  # column 1 is not a code column
+    assert "t</code>" not in table  # the footer is not code
+
+
+@pytest.mark.parametrize(
+    ("cell", "nowrap"),
+    [
+        ("h_n[-1]", True),  # a name: one word
+        ("forward_final_memory_state", True),
+        ("(5, 2, 4)", True),  # shapes
+        ("(4,)", True),
+        ("(None, 7)", True),
+        ("()", True),
+        ("whole_seq_output (transposed: Keras is batch first)", False),  # prose in code may wrap
+        ("final_memory_state is h_n[0]", False),
+    ],
+)
+def test_html_keeps_names_and_shapes_in_code_cells_on_one_line(cell: str, nowrap: bool) -> None:
+    table = html_table(("code", "text"), [(cell, cell)], code_columns=(0,))
+    code_cell, text_cell = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert code_cell.startswith('<code style="white-space:nowrap">') is nowrap
+    assert code_cell.startswith("<code>") is not nowrap
+    assert text_cell == cell  # not a code column: no markup, wraps as text
 
 
 def test_html_footer_and_row_headers() -> None:
