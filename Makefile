@@ -21,7 +21,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Chapters run on $(JOBS) pytest-xdist workers; loadfile keeps a chapter's cells on one worker, in
-# order. The helper tests run on $(JOBS) workers too, beside the browser and torch-only runs.
+# order. The helper tests and the browser tests run on $(JOBS) workers too, beside the torch-only
+# run (the browser tests spend much of their time waiting for pages, so a second worker pays).
 PYTEST := $(BIN)/pytest -n $(JOBS) --dist loadfile
 
 .PHONY: book test lint clean chapter chromium torch-only test-helpers test-browser
@@ -65,7 +66,7 @@ test-helpers:
 	$(BIN)/pytest -n $(JOBS) --dist worksteal lstm_notes tests --ignore=tests/test_browser.py
 
 test-browser:
-	$(BIN)/pytest tests/test_browser.py
+	$(BIN)/pytest -n $(JOBS) tests/test_browser.py
 
 chromium:
 	@scripts/ensure_chromium.sh

@@ -43,9 +43,11 @@ class Emitted:
 
 
 def _tensor(array: Any) -> Any:
+    """A float32 torch tensor that owns a copy (a JAX array reads as a read-only NumPy array,
+    which ``torch.from_numpy`` warns about)."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(np.asarray(array, dtype=np.float32)))
+    return torch.from_numpy(np.array(array, dtype=np.float32, order="C"))
 
 
 def _with_weights(module: Any, weights: dict[str, Any]) -> Any:

@@ -35,6 +35,7 @@ import lstm_notes as ln
 from lstm_notes.port_model import verify
 
 warnings.simplefilter("error", DeprecationWarning)  # e.g. NumPy 2's __array__(copy=...) warning
+warnings.filterwarnings("error", module=r"lstm_notes\.")  # any warning raised at a helper's line
 
 x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
 TORCH = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "SimpleRNN": torch.nn.RNN}
