@@ -47,7 +47,7 @@ def _tensor(array: Any) -> Any:
     which ``torch.from_numpy`` warns about)."""
     import torch
 
-    return torch.from_numpy(np.array(array, dtype=np.float32, order="C"))
+    return torch.from_numpy(np.asarray(array, dtype=np.float32).copy(order="C"))
 
 
 def _with_weights(module: Any, weights: dict[str, Any]) -> Any:
